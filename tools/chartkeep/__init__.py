@@ -1,0 +1,3 @@
+"""chartkeep: a plain-text clinical record for psychotherapists."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from chartkeep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,112 @@
+"""Where things live in a practice, and the few file operations every command shares.
+
+A practice is a directory with `chartkeep.toml`, `notes/<CODE>/…`, `private/<CODE>/…`,
+`notes/groups/<GROUP>/…` and `templates/`. Writes are atomic (temp file + rename in the same
+directory) so an interrupted command never leaves half a note.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from chartkeep.errors import SetupError, UsageError
+
+SETTINGS_FILE = "chartkeep.toml"
+NOTES_DIR = "notes"
+PRIVATE_DIR = "private"
+GROUPS_DIR = "groups"
+TEMPLATES_DIR = "templates"
+PROTECTED_DIRS = (NOTES_DIR, PRIVATE_DIR)
+
+
+def find_practice(start: str | os.PathLike[str] | None = None) -> Path:
+    """The practice directory: `start` itself when given, else the nearest parent with settings."""
+    if start is not None:
+        root = Path(start).resolve()
+        if not root.is_dir():
+            raise SetupError(f"{start}: no such practice directory")
+        if not (root / SETTINGS_FILE).is_file():
+            raise SetupError(
+                f"{root}: no {SETTINGS_FILE} here. Run `chartkeep init {start}` to make it a practice."
+            )
+        return root
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / SETTINGS_FILE).is_file():
+            return candidate
+    raise SetupError(
+        f"no {SETTINGS_FILE} in {here} or any parent. Run inside a practice, pass --practice DIR, "
+        "or run `chartkeep init DIR`."
+    )
+
+
+def safe_relative(root: Path, name: str | os.PathLike[str]) -> PurePosixPath:
+    """`name` as a path inside `root`, refusing `..`, absolute paths outside it and symlink escapes."""
+    raw = Path(name)
+    candidate = raw if raw.is_absolute() else (Path.cwd() / raw)
+    try:
+        resolved = candidate.resolve()
+        relative = resolved.relative_to(root.resolve())
+    except (OSError, ValueError):
+        raise UsageError(f"{name}: not inside the practice {root}") from None
+    if any(part == ".." for part in PurePosixPath(str(name).replace(os.sep, "/")).parts):
+        raise UsageError(f"{name}: paths with '..' are refused; name the file inside the practice")
+    return PurePosixPath(relative.as_posix())
+
+
+def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o600) -> None:
+    """Write `data` to `path` via a temp file and rename; with `exclusive`, never replace a file."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".ck-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        if exclusive:
+            # link() fails if the target exists: no race can overwrite a therapist's note.
+            os.link(tmp_name, path)
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+@contextlib.contextmanager
+def private_tempdir(prefix: str = "chartkeep-") -> Iterator[Path]:
+    """A mode-0700 temp directory for plaintext, removed on exit whatever happens."""
+    old = os.umask(0o077)
+    try:
+        path = Path(tempfile.mkdtemp(prefix=prefix))
+    finally:
+        os.umask(old)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def cache_dir(root: Path) -> Path:
+    """Where chartkeep keeps derived data for a practice: inside `.git` when there is one
+    (never committed, never synced as a work-tree file), else a private user cache directory."""
+    git_dir = root / ".git"
+    if git_dir.is_dir():
+        base = git_dir / "chartkeep"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        import hashlib
+
+        digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        base = Path(xdg) / "chartkeep" / digest
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return base
