@@ -1,0 +1,198 @@
+"""CK4xx: the clinical content an auditor reads: the sections each note type needs, risk asked and
+answered, measures that make sense, goals linked to the plan in force, psychotherapy notes kept to
+process notes, templates reviewed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from chartkeep.model import GroupSession, ProgressNote, PsychotherapyNote, Record
+from chartkeep.practice import Practice
+from chartkeep.problems import Problem, problem
+from chartkeep.schema import GOAL_TYPES
+
+PLAN_TYPES = GOAL_TYPES | {"family", "group"}
+GROUP_SECTIONS = ("Theme", "Interventions")
+
+
+def _sections_of(practice: Practice, record: Record) -> tuple[str, ...]:
+    if isinstance(record, GroupSession):
+        return GROUP_SECTIONS
+    if isinstance(record, ProgressNote):
+        return practice.sections.get(record.type, ())
+    return ()
+
+
+def check_sections(practice: Practice) -> list[Problem]:
+    out = []
+    for record in (*practice.notes, *practice.groups):
+        raw = record.raw
+        for title in _sections_of(practice, record):
+            section = raw.section(title)
+            if section is None:
+                kind = record.type if isinstance(record, ProgressNote) else "group"
+                out.append(problem("CK401", record.path, raw.body_line,
+                                   f"a {kind} note needs a '## {title}' section: add it and fill it in"))
+            elif section.is_empty:
+                out.append(problem("CK402", record.path, section.line,
+                                   f"'## {title}' is empty (template prompts do not count): write it"))
+    return out
+
+
+def check_risk(practice: Practice) -> list[Problem]:
+    out = []
+    for note in practice.notes:
+        if not note.billable:
+            continue
+        risk = note.risk
+        if "risk" not in note.raw.meta:
+            out.append(problem(
+                "CK403", note.path, note.raw.body_line - 1,
+                "risk not documented: ask about suicidal and homicidal ideation and record it, e.g. "
+                "`risk: {suicidal: denied, homicidal: denied}`"))
+        elif risk is not None and not risk.denied:
+            missing = [name for name in ("level", "safety_plan") if not getattr(risk, name)]
+            if missing:
+                out.append(problem(
+                    "CK404", note.path, note.line("risk"),
+                    f"ideation is {risk.suicidal}/{risk.homicidal} (suicidal/homicidal) but "
+                    f"{' and '.join(missing)} is missing: record the risk level and the safety plan"))
+            elif risk.level == "none":
+                out.append(problem(
+                    "CK404", note.path, note.line("risk.level"),
+                    "risk level 'none' while ideation is present: assess and record the level"))
+        phq9 = note.measures.get("phq9", {})
+        item9 = phq9.get("item9")
+        if item9 and (risk is None or risk.suicidal == "denied"):
+            out.append(problem(
+                "CK405", note.path, note.line("measures.phq9.item9"),
+                f"PHQ-9 item 9 is {item9} (thoughts of self-harm) but no suicide risk assessment is "
+                "recorded: document it under `risk` (suicidal, level, safety_plan)"))
+        if item9 is not None and "total" in phq9 and item9 > phq9["total"]:
+            out.append(problem("CK406", note.path, note.line("measures.phq9.item9"),
+                               f"PHQ-9 item 9 ({item9}) cannot exceed the total ({phq9['total']})"))
+    return out
+
+
+def check_plans(practice: Practice) -> list[Problem]:
+    out = []
+    for note in practice.notes:
+        if note.type not in PLAN_TYPES:
+            continue
+        plan = practice.plan_in_force(note.client, note.date)
+        if plan is None:
+            out.append(problem(
+                "CK408", note.path, note.line("date"),
+                f"no treatment plan for {note.client} in force on {note.date}: write one "
+                f"(`chartkeep new-note {note.client} plan`) dated on or before the session"))
+            continue
+        due = practice.review_due(plan)
+        if due < note.date:
+            out.append(problem(
+                "CK409", note.path, note.line("date"),
+                f"the plan in force ({plan.path}) was due for review on {due}, before this session: "
+                "review it and write the updated plan"))
+        for index, goal in enumerate(note.goals):
+            if goal not in plan.goals:
+                out.append(problem(
+                    "CK407", note.path, note.line(f"goals.{index}"),
+                    f"goal {goal!r} is not in the plan in force ({plan.path}: "
+                    f"{', '.join(plan.goals) or 'no goals'})"))
+        if note.type in GOAL_TYPES and not note.goals:
+            out.append(problem(
+                "CK412", note.path, note.raw.body_line - 1,
+                f"link the session to the plan's goals: add `goals: [{', '.join(plan.goals)}]` "
+                "(the ones this session addressed)"))
+        if note.type in GOAL_TYPES:
+            for measure in plan.measures:
+                if measure not in note.measures:
+                    out.append(problem(
+                        "CK414", note.path, note.raw.body_line - 1,
+                        f"the plan tracks {measure} but this note has no score: add "
+                        f"`measures: {{{measure}: {{total: N}}}}`"))
+    out.extend(_reviews_coming_due(practice))
+    return out
+
+
+def _reviews_coming_due(practice: Practice) -> list[Problem]:
+    """Date-dependent, so only a warning: a practice that checks clean stays clean."""
+    out = []
+    warn_days = practice.settings.plan_due_warning_days
+    for code, client in practice.clients.items():
+        plans = practice.plans.get(code)
+        if client.status != "active" or not plans:
+            continue
+        plan = plans[-1]
+        due = practice.review_due(plan)
+        left = (due - practice.today).days
+        if left < 0:
+            out.append(problem("CK410", plan.path, plan.line("review_by"),
+                               f"review was due {due} ({-left} days ago): review the plan with "
+                               f"{code} and write the next one"))
+        elif left <= warn_days:
+            out.append(problem("CK410", plan.path, plan.line("review_by"),
+                               f"review due {due}, in {left} days: schedule it"))
+    return out
+
+
+_TIME_RANGE = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})\s*(?:[ap]\.?m\.?)?",
+    re.I,
+)
+_START_STOP = re.compile(r"\b(?:start(?:ed)?|end(?:ed)?|stop(?:ped)?)\s+(?:time|at)\b", re.I)
+_ICD = re.compile(r"\b[FZ]\d{2}(?:\.[0-9A-Z]{1,4})?\b")
+_MEDICATION = re.compile(
+    r"\b(?:\d+(?:\.\d+)?\s?mg|sertraline|fluoxetine|escitalopram|citalopram|paroxetine|bupropion|"
+    r"venlafaxine|duloxetine|mirtazapine|trazodone|lithium|lamotrigine|quetiapine|aripiprazole|"
+    r"olanzapine|risperidone|alprazolam|lorazepam|clonazepam|diazepam|methylphenidate|"
+    r"amphetamine|zoloft|prozac|lexapro|wellbutrin|xanax|ativan|klonopin|adderall)\b",
+    re.I,
+)
+_TEST_RESULTS = re.compile(r"\b(?:PHQ-?9|GAD-?7)\b[^.\n]*\d", re.I)
+_PSYCHOTHERAPY_CHECKS = (
+    (_TIME_RANGE, "session start/stop times"),
+    (_START_STOP, "session start/stop times"),
+    (_ICD, "a diagnosis code"),
+    (_MEDICATION, "medication"),
+    (_TEST_RESULTS, "test results"),
+)
+
+
+def check_psychotherapy_notes(practice: Practice) -> list[Problem]:
+    """45 CFR 164.501: those belong in the progress note, which is part of the record."""
+    out = []
+    for note in practice.private:
+        out.extend(_private_content(note))
+    return out
+
+
+def _private_content(note: PsychotherapyNote) -> list[Problem]:
+    out = []
+    body = note.raw.body
+    for pattern, what in _PSYCHOTHERAPY_CHECKS:
+        match = pattern.search(body)
+        if match:
+            line = note.raw.body_line + body.count("\n", 0, match.start())
+            out.append(problem(
+                "CK411", note.path, line,
+                f"{what} ({match.group(0).strip()!r}) in a psychotherapy note: that belongs in the "
+                "progress note; keep process notes here"))
+    return out
+
+
+def check_templates(practice: Practice) -> list[Problem]:
+    out = []
+    limit = dt.timedelta(days=practice.settings.template_review_days)
+    for template in practice.templates.values():
+        if template.path.startswith("(built-in)"):
+            continue
+        line = template.raw.line_of("reviewed")
+        if template.reviewed is None:
+            out.append(problem("CK413", template.path, line,
+                               "template has no `reviewed: YYYY-MM-DD`: review it and record the date"))
+        elif practice.today - template.reviewed > limit:
+            out.append(problem("CK413", template.path, line,
+                               f"template last reviewed {template.reviewed}, over a year ago: review it "
+                               "against current payer rules and update `reviewed`"))
+    return out

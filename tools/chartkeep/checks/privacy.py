@@ -1,0 +1,86 @@
+"""CK6xx: a note names only its own client; no client name in any path; client codes follow the
+practice's pattern (codes are the only identifiers allowed in paths, commits and URLs)."""
+
+from __future__ import annotations
+
+import re
+
+from chartkeep.model import Client, GroupSession, ProgressNote, Record
+from chartkeep.practice import Practice
+from chartkeep.problems import Problem, problem
+
+_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-zA-Z'’-]+)\s+([A-Z][a-zA-Z'’-]+)\b")
+_PATH_TOKENS = re.compile(r"[^a-z0-9]+")
+MIN_NAME_PART = 3
+
+
+def _name_key(first: str, last: str) -> str:
+    return f"{first} {last}".casefold()
+
+
+def _names(practice: Practice) -> dict[str, str]:
+    """'first last' (case-folded) → client code, from every face sheet."""
+    table: dict[str, str] = {}
+    for code, client in practice.clients.items():
+        parts = client.name.split()
+        if len(parts) >= 2:
+            table[_name_key(parts[0], parts[-1])] = code
+    return table
+
+
+def check_privacy(practice: Practice) -> list[Problem]:
+    names = _names(practice)
+    out: list[Problem] = []
+    for record in (*practice.notes, *practice.groups):
+        out.extend(_other_names(record, names))
+    out.extend(_names_in_paths(practice))
+    out.extend(_codes(practice))
+    return out
+
+
+def _other_names(record: Record, names: dict[str, str]) -> list[Problem]:
+    own = getattr(record, "client", None) if isinstance(record, ProgressNote) else None
+    body = record.raw.body
+    out = []
+    reported: set[str] = set()
+    for match in _CAPITALISED_PAIR.finditer(body):
+        code = names.get(_name_key(match[1], match[2]))
+        if code is None or code == own or code in reported:
+            continue
+        reported.add(code)
+        line = record.raw.body_line + body.count("\n", 0, match.start())
+        where = "a group record is read by every member's chart" if isinstance(record, GroupSession) \
+            else "another client's name must not appear in this client's record"
+        out.append(problem("CK601", record.path, line,
+                           f"names another client ({code}): {where}; refer to them as "
+                           "'another group member' or by role"))
+    return out
+
+
+def _names_in_paths(practice: Practice) -> list[Problem]:
+    parts: dict[str, str] = {}
+    for code, client in practice.clients.items():
+        for part in client.name.split():
+            token = part.casefold().strip(".,'’")
+            if len(token) >= MIN_NAME_PART:
+                parts[token] = code
+    out = []
+    for raw in practice.raws:
+        tokens = set(_PATH_TOKENS.split(raw.path.casefold()))
+        hit = sorted(tokens & parts.keys())
+        if hit:
+            out.append(problem("CK602", raw.path, 0,
+                               f"the path contains a client's name ({hit[0]!r}): rename it using only "
+                               "the client code and date"))
+    return out
+
+
+def _codes(practice: Practice) -> list[Problem]:
+    pattern = practice.settings.code_pattern()
+    out = []
+    for record in practice.records:
+        if isinstance(record, Client) and not pattern.fullmatch(record.client):
+            out.append(problem("CK603", record.path, record.line("client"),
+                               f"client code {record.client!r} does not match the practice's pattern "
+                               f"{pattern.pattern!r}: use the next free code (`chartkeep new-client`)"))
+    return out

@@ -1,0 +1,130 @@
+"""CK7xx warnings: the documentation habits the seed article and payers warn about: vague or
+subjective wording, personal opinions, notes far off the practice's usual length, and notes
+cloned from the previous one (what payers reject as copy-forward)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+
+from chartkeep.model import ProgressNote
+from chartkeep.practice import Practice
+from chartkeep.problems import Problem, problem
+from chartkeep.reader import _COMMENT
+
+_VAGUE = re.compile(
+    r"\b(?:seem(?:s|ed)?|appear(?:s|ed)?)\s+(?:to\s+(?:be|feel)\s+)?(?:a\s+bit\s+|kind\s+of\s+|very\s+|really\s+|quite\s+)?"
+    r"(?:upset|sad|angry|fine|okay|ok|happy|better|worse|off|down|good|bad|anxious|depressed|"
+    r"stressed|agitated|frustrated|irritated|distressed)\b"
+    r"|\b(?:seem(?:s|ed)?|appear(?:s|ed)?)\s+to\s+be\s+(?:at\s+risk|doing|having|struggling)\b"
+    r"|\bdoes\s+not\s+(?:currently\s+)?seem\b",
+    re.I,
+)
+_OPINION = re.compile(
+    r"\b(?:I\s+(?:think|feel|believe|suspect)\s+(?:that\s+)?(?:he|she|they|the\s+client)\b|"
+    r"lazy|manipulative|attention[- ]seeking|crazy|hysterical|whiny|drama\s+queen|difficult\s+client)\b",
+    re.I,
+)
+MIN_NOTES_FOR_LENGTH = 20
+LONG_FACTOR = 4.0
+SHORT_FACTOR = 0.25
+CLONE_SIMILARITY = 0.8
+MIN_SENTENCES = 4
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SIGNATURE = re.compile(r"^Electronically signed by .*$", re.M)
+
+
+def check_quality(practice: Practice) -> list[Problem]:
+    out: list[Problem] = []
+    for note in practice.notes:
+        out.extend(_wording(note))
+    out.extend(_lengths(practice))
+    out.extend(_clones(practice))
+    return out
+
+
+def _clinical_text(note: ProgressNote) -> str:
+    return _COMMENT.sub(lambda m: " " * len(m.group(0)), note.raw.body)
+
+
+def _wording(note: ProgressNote) -> list[Problem]:
+    text = _clinical_text(note)
+    out = []
+    vague = _VAGUE.search(text)
+    if vague:
+        line = note.raw.body_line + text.count("\n", 0, vague.start())
+        out.append(problem("CK701", note.path, line,
+                           f"vague wording {vague.group(0)!r}: describe what you observed "
+                           "(e.g. 'tearful, speech slowed, said \"I can't sleep\"')"))
+    opinion = _OPINION.search(text)
+    if opinion:
+        line = note.raw.body_line + text.count("\n", 0, opinion.start())
+        out.append(problem("CK704", note.path, line,
+                           f"{opinion.group(0)!r} is a personal opinion or a judgement: record "
+                           "observed behaviour and the client's words instead"))
+    return out
+
+
+def _lengths(practice: Practice) -> list[Problem]:
+    by_type: dict[str, list[ProgressNote]] = defaultdict(list)
+    for note in practice.notes:
+        by_type[note.type].append(note)
+    out = []
+    for notes in by_type.values():
+        if len(notes) < MIN_NOTES_FOR_LENGTH:
+            continue
+        usual = statistics.median(len(n.raw.body) for n in notes)
+        if usual <= 0:
+            continue
+        for note in notes:
+            size = len(note.raw.body)
+            if size > usual * LONG_FACTOR:
+                out.append(problem("CK702", note.path, 1,
+                                   f"{size} characters, over {LONG_FACTOR:g}× this practice's usual "
+                                   f"{note.type} note ({int(usual)}): keep to what the session needs; "
+                                   "process material belongs in a psychotherapy note"))
+            elif size < usual * SHORT_FACTOR:
+                out.append(problem("CK702", note.path, 1,
+                                   f"{size} characters, under a quarter of this practice's usual "
+                                   f"{note.type} note ({int(usual)}): is anything missing?"))
+    return out
+
+
+def _sentences(note: ProgressNote) -> frozenset[str]:
+    text = _SIGNATURE.sub("", _COMMENT.sub("", note.raw.body))
+    out = set()
+    for sentence in _SENTENCE.split(text):
+        words = sentence.strip().lower()
+        if len(words) >= 25 and not words.startswith("#"):
+            out.add(" ".join(words.split()))
+    return frozenset(out)
+
+
+def _consecutive(practice: Practice) -> Iterator[tuple[ProgressNote, ProgressNote]]:
+    previous: ProgressNote | None = None
+    for note in practice.notes:  # sorted by client, date, start
+        if not note.billable or note.type == "group":
+            continue
+        if previous is not None and previous.client == note.client:
+            yield previous, note
+        previous = note
+
+
+def _clones(practice: Practice) -> list[Problem]:
+    out = []
+    cache: dict[str, frozenset[str]] = {}
+    for previous, note in _consecutive(practice):
+        before = cache.pop(previous.path, None) or _sentences(previous)
+        now = _sentences(note)
+        cache[note.path] = now
+        if len(now) < MIN_SENTENCES or len(before) < MIN_SENTENCES:
+            continue
+        shared = len(now & before) / len(now | before)
+        if shared >= CLONE_SIMILARITY:
+            out.append(problem("CK703", note.path, 1,
+                               f"{shared:.0%} of its sentences repeat the previous note "
+                               f"({previous.path}): payers reject cloned notes; write what happened "
+                               "in this session"))
+    return out

@@ -1,0 +1,163 @@
+"""CK1xx across records: paths that match the front matter, known clinicians, clients and payers,
+dates that make sense (nothing in the future, birth before the session, end after start)."""
+
+from __future__ import annotations
+
+import re
+
+from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
+from chartkeep.model import (
+    Client,
+    GroupSession,
+    ProgressNote,
+    PsychotherapyNote,
+    Record,
+    Session,
+    TreatmentPlan,
+)
+from chartkeep.practice import Practice
+from chartkeep.problems import Problem, problem
+
+_NOTE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([a-z0-9_]+?)(?:-(\d+))?\.md")
+_PRIVATE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.md")
+_PLAN_NAME = re.compile(r"plan-(\d{4}-\d{2}-\d{2})(?:-\d+)?\.md")
+
+
+def check_records(practice: Practice) -> list[Problem]:
+    out: list[Problem] = []
+    for record in practice.records:
+        out.extend(_placement(record))
+        out.extend(_references(practice, record))
+        out.extend(_dates(practice, record))
+    return out
+
+
+def _placement(record: Record) -> list[Problem]:
+    """The path says what the front matter says: folder = client code, file name = date and type."""
+    parts = record.path.split("/")
+    name = parts[-1]
+
+    def wrong(key: str, message: str) -> list[Problem]:
+        return [problem("CK111", record.path, record.line(key), message)]
+
+    if isinstance(record, PsychotherapyNote):
+        if parts[0] != PRIVATE_DIR:
+            return wrong(
+                "record",
+                "a psychotherapy note must live under private/ (kept out of the chart and any "
+                f"export): move it to {PRIVATE_DIR}/{record.client}/{name}",
+            )
+        if len(parts) != 3 or parts[1] != record.client:
+            return wrong("client", f"client {record.client} but the folder is {'/'.join(parts[:-1])}: "
+                         f"move it to {PRIVATE_DIR}/{record.client}/")
+        match = _PRIVATE_NAME.fullmatch(name)
+        if not match or match[1] != str(record.date):
+            return wrong("date", f"file name should start with the date: {record.date}.md")
+        return []
+    if parts[0] == PRIVATE_DIR:
+        return wrong("record", "only psychotherapy notes (record: psychotherapy) belong under private/")
+    if isinstance(record, GroupSession):
+        expected = f"{NOTES_DIR}/{GROUPS_DIR}/{record.group}/"
+        if not record.path.startswith(expected) or len(parts) != 4:
+            return wrong("group", f"group {record.group!r} records live in {expected}")
+        match = _NOTE_NAME.fullmatch(name)
+        if not match or match[1] != str(record.date) or match[2] != "group":
+            return wrong("date", f"file name should be {record.date}-group.md")
+        return []
+    client = getattr(record, "client", "")
+    if len(parts) != 3 or parts[0] != NOTES_DIR or parts[1] != client:
+        return wrong("client", f"client {client} but the file is in {'/'.join(parts[:-1])}: "
+                     f"move it to {NOTES_DIR}/{client}/ or fix `client`")
+    if isinstance(record, Client):
+        if name != "client.md":
+            return wrong("record", "a face sheet is named client.md")
+    elif isinstance(record, TreatmentPlan):
+        match = _PLAN_NAME.fullmatch(name)
+        if not match or match[1] != str(record.date):
+            return wrong("date", f"a treatment plan is named plan-{record.date}.md")
+    elif isinstance(record, ProgressNote):
+        match = _NOTE_NAME.fullmatch(name)
+        if not match:
+            return wrong("date", f"a note is named {record.date}-{record.type}.md (YYYY-MM-DD-type.md)")
+        if match[1] != str(record.date):
+            return wrong("date", f"date {record.date} but the file name says {match[1]}: rename "
+                         "the file or fix the date")
+        if record.type and match[2] != record.type:
+            return wrong("type", f"type {record.type!r} but the file name says {match[2]!r}")
+    return []
+
+
+def _references(practice: Practice, record: Record) -> list[Problem]:
+    out = []
+    settings = practice.settings
+    clinician = getattr(record, "clinician", None)
+    if clinician and settings.clinicians and clinician not in settings.clinicians:
+        out.append(
+            problem(
+                "CK112",
+                record.path,
+                record.line("clinician"),
+                f"clinician {clinician!r} is not in chartkeep.toml; add [clinicians.{clinician}] "
+                f"or use one of {', '.join(settings.clinicians)}",
+            )
+        )
+    client = getattr(record, "client", None)
+    if client and not isinstance(record, Client) and client not in practice.clients:
+        out.append(
+            problem(
+                "CK113",
+                record.path,
+                record.line("client"),
+                f"no face sheet for {client}: create {NOTES_DIR}/{client}/client.md "
+                "(`chartkeep new-client`) or fix the code",
+            )
+        )
+    if isinstance(record, GroupSession):
+        for index, member in enumerate(record.members):
+            if member not in practice.clients:
+                out.append(problem("CK113", record.path, record.line(f"members.{index}"),
+                                   f"group member {member} has no face sheet"))
+    if isinstance(record, Client) and record.payer != "self-pay" and record.payer not in settings.payers:
+        out.append(
+            problem(
+                "CK114",
+                record.path,
+                record.line("payer"),
+                f"payer {record.payer!r} is not in chartkeep.toml: add [payers.{record.payer}] "
+                "or write `self-pay`",
+            )
+        )
+    return out
+
+
+def _dates(practice: Practice, record: Record) -> list[Problem]:
+    out = []
+    today = practice.today
+    day = getattr(record, "date", None)
+    if day is not None and day > today and not isinstance(record, Client):
+        out.append(
+            problem("CK108", record.path, record.line("date"),
+                    f"dated {day}, in the future (today is {today}): fix the date")
+        )
+    if isinstance(record, Client) and record.dob is not None and record.dob > today:
+        out.append(problem("CK107", record.path, record.line("dob"),
+                           f"date of birth {record.dob} is in the future: fix it"))
+    if isinstance(record, ProgressNote) and day is not None:
+        client = practice.clients.get(record.client)
+        if client and client.dob and client.dob > day:
+            out.append(
+                problem("CK107", record.path, record.line("date"),
+                        f"session on {day} is before the client's date of birth "
+                        f"{client.dob} ({client.path}): fix one of them")
+            )
+    if isinstance(record, Session) and record.start and record.end and record.end <= record.start:
+        out.append(
+            problem(
+                "CK109",
+                record.path,
+                record.line("end"),
+                f"ends at {record.end:%H:%M}, not after its start {record.start:%H:%M}: use 24-hour "
+                'times ("19:58", not "7:58")',
+            )
+        )
+    return out

@@ -1,0 +1,97 @@
+"""CK5xx: notes signed in time, by a known clinician with a credential, never before the session
+ended, with a real electronic signature rather than a pasted image (CMS PIM ch. 3 §3.3.2.4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from chartkeep.model import GroupSession, ProgressNote, Signable, TreatmentPlan
+from chartkeep.practice import Practice
+from chartkeep.problems import Problem, problem
+
+SIGNATURE_LINE = re.compile(r"^Electronically signed by (?P<name>.+?), (?P<credential>[^,]+?) on (?P<at>.+)$", re.M)
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b", re.I)
+
+
+def signature_line(name: str, credential: str, at: dt.datetime) -> str:
+    """The line `chartkeep sign` writes at the end of the body."""
+    return f"Electronically signed by {name}, {credential} on {at:%Y-%m-%d %H:%M}"
+
+
+def completed_at(record: Signable) -> dt.datetime | None:
+    """When the deadline clock starts: the session's end, or the record's date for plans."""
+    if isinstance(record, ProgressNote | GroupSession):
+        if record.end is not None:
+            return dt.datetime.combine(record.date, record.end)
+        return dt.datetime.combine(record.date, dt.time(23, 59))
+    if isinstance(record, TreatmentPlan):
+        return dt.datetime.combine(record.date, dt.time(23, 59))
+    return None
+
+
+def check_signatures(practice: Practice) -> list[Problem]:
+    out: list[Problem] = []
+    for record in (*practice.notes, *practice.groups, *(p for ps in practice.plans.values() for p in ps)):
+        out.extend(_signature(practice, record))
+    return out
+
+
+def _signature(practice: Practice, record: Signable) -> list[Problem]:
+    settings = practice.settings
+    deadline = dt.timedelta(hours=settings.note_deadline_hours)
+    done = completed_at(record)
+    out = []
+    body = record.raw.body
+    image = _IMAGE.search(body)
+    if image and re.search(r"signature|signed", body[max(0, image.start() - 200) : image.end() + 50], re.I):
+        line = record.raw.body_line + body.count("\n", 0, image.start())
+        out.append(problem("CK508", record.path, line,
+                           "a pasted signature image is not a signature (CMS): remove it and sign "
+                           f"with `chartkeep sign {record.path}`"))
+    signed = record.signed
+    if signed is None:
+        if SIGNATURE_LINE.search(body):
+            out.append(problem("CK508", record.path, record.raw.body_line,
+                               "a typed signature line without `signed:` in the front matter: sign "
+                               f"with `chartkeep sign {record.path}`"))
+        if done is not None and practice.now > done + deadline:
+            hours = int((practice.now - done - deadline).total_seconds() // 3600)
+            out.append(problem("CK501", record.path, 1,
+                               f"unsigned {hours} hours past the {settings.note_deadline_hours}-hour "
+                               f"deadline: complete and sign it (`chartkeep sign {record.path}`), "
+                               "then attest the late signature"))
+        return out
+    key = "signed"
+    clinician = settings.clinicians.get(signed.by)
+    if clinician is None:
+        out.append(problem("CK503", record.path, record.line("signed.by"),
+                           f"signed by {signed.by!r}, who is not a clinician in chartkeep.toml"))
+    elif not clinician.credential:
+        out.append(problem("CK504", record.path, record.line("signed.by"),
+                           f"{signed.by} has no credential in chartkeep.toml: add credential = \"LCSW\" "
+                           "(or theirs)"))
+    if done is not None and signed.at < done and isinstance(record, ProgressNote | GroupSession):
+        out.append(problem("CK502", record.path, record.line(f"{key}.at"),
+                           f"signed at {signed.at:%Y-%m-%d %H:%M}, before the session ended "
+                           f"({done:%Y-%m-%d %H:%M}): a note is signed after the session"))
+    if clinician is not None and not _line_matches(body, clinician.name, clinician.credential):
+        out.append(problem("CK508", record.path, record.line(key),
+                           f"signed in the front matter but the body lacks the line "
+                           f"'{signature_line(clinician.name, clinician.credential, signed.at)}'"))
+    if done is not None and signed.at > done + deadline and record.attestation is None:
+        out.append(problem("CK506", record.path, record.line(f"{key}.at"),
+                           f"signed {signed.at:%Y-%m-%d %H:%M}, after the "
+                           f"{settings.note_deadline_hours}-hour deadline: add an attestation "
+                           f"(`chartkeep attest {record.path} --as {signed.by}`)"))
+    author = settings.clinicians.get(getattr(record, "clinician", "") or "")
+    if (author is not None and author.supervisor and record.cosigned is None
+            and done is not None and practice.now > done + deadline):
+        out.append(problem("CK507", record.path, record.line(key),
+                           f"{author.id} is supervised by {author.supervisor}: co-sign it "
+                           f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
+    return out
+
+
+def _line_matches(body: str, name: str, credential: str) -> bool:
+    return any(m["name"] == name and m["credential"] == credential for m in SIGNATURE_LINE.finditer(body))

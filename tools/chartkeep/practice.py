@@ -1,0 +1,200 @@
+"""Load a practice: settings, templates and every record, read and parsed (the load stage).
+
+The result is plain data (`Practice`) that the checks, the chart and the commands read. Reading
+and parsing one file depends only on its bytes, its path and the practice's note types, so it is
+cached by content hash inside `.git` (never in the work tree) and runs on both cores when cold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
+from chartkeep.model import (
+    Client,
+    GroupSession,
+    ProgressNote,
+    PsychotherapyNote,
+    Record,
+    TreatmentPlan,
+    build,
+)
+from chartkeep.problems import Problem, problem
+from chartkeep.reader import RawRecord, read_record
+from chartkeep.schema import validate
+from chartkeep.settings import Settings, load_settings
+from chartkeep.templates import Template, load_templates, required_sections
+
+_SKIP_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
+
+
+@dataclass
+class Practice:
+    """Everything the checks look at, as plain data."""
+
+    root: Path
+    settings: Settings
+    now: dt.datetime
+    templates: dict[str, Template] = field(default_factory=dict)
+    sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    plans: dict[str, list[TreatmentPlan]] = field(default_factory=dict)
+    notes: list[ProgressNote] = field(default_factory=list)
+    groups: list[GroupSession] = field(default_factory=list)
+    private: list[PsychotherapyNote] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    raws: list[RawRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    def notes_of(self, client: str) -> list[ProgressNote]:
+        return [n for n in self.notes if n.client == client]
+
+    def plan_in_force(self, client: str, day: dt.date) -> TreatmentPlan | None:
+        """The latest plan dated on or before `day`."""
+        current = None
+        for plan in self.plans.get(client, ()):
+            if plan.date <= day:
+                current = plan
+        return current
+
+    def review_due(self, plan: TreatmentPlan) -> dt.date:
+        return plan.review_by or plan.date + dt.timedelta(days=self.settings.plan_review_days)
+
+
+def practice_now(settings: Settings, as_of: dt.datetime | None = None) -> dt.datetime:
+    """The current wall-clock time in the practice's time zone (naive, like the notes' times)."""
+    if as_of is not None:
+        return as_of
+    try:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None, microsecond=0)
+    except (KeyError, ValueError, ImportError, OSError):
+        return dt.datetime.now().replace(microsecond=0)
+
+
+def discover(root: Path) -> list[str]:
+    """Every record file under notes/ and private/, as sorted practice-relative paths."""
+    found = []
+    for top in (NOTES_DIR, PRIVATE_DIR):
+        base = root / top
+        if not base.is_dir():
+            continue
+        for directory, subdirs, files in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            rel = Path(directory).relative_to(root).as_posix()
+            for name in files:
+                if name.startswith(".") or name.endswith(_SKIP_SUFFIXES) or not name.endswith(".md"):
+                    continue
+                found.append(f"{rel}/{name}")
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file after the read and parse stages."""
+
+    raw: RawRecord
+    record: Record | None
+    problems: tuple[Problem, ...]
+
+
+def parse_file(path: str, data: bytes, custom_types: frozenset[str]) -> Parsed:
+    raw = read_record(path, data)
+    if not raw.readable:
+        return Parsed(raw, None, tuple(raw.problems))
+    checked = validate(raw, custom_types)
+    problems = [*raw.problems, *checked.problems]
+    record = build(checked.record, checked.values, raw) if checked.record else None
+    return Parsed(raw, record, tuple(problems))
+
+
+def _parse_many(root: str, paths: Sequence[str], custom_types: frozenset[str]) -> list[Parsed]:
+    out = []
+    for path in paths:
+        try:
+            data = (Path(root) / path).read_bytes()
+        except OSError as error:
+            raw = RawRecord(path=path)
+            out.append(Parsed(raw, None, (problem("CK012", path, 0, f"cannot read: {error.strerror}"),)))
+            continue
+        out.append(parse_file(path, data, custom_types))
+    return out
+
+
+def load_practice(
+    root: Path,
+    *,
+    paths: Iterable[str] | None = None,
+    as_of: dt.datetime | None = None,
+    jobs: int | None = None,
+) -> Practice:
+    """Read and parse the whole practice (or only `paths` plus the face sheets and plans)."""
+    settings, problems = load_settings(root)
+    templates, template_problems = load_templates(root)
+    practice = Practice(root=root, settings=settings, now=practice_now(settings, as_of))
+    practice.templates = templates
+    practice.sections = required_sections(templates)
+    practice.problems.extend(problems)
+    practice.problems.extend(template_problems)
+    custom = frozenset(practice.sections)
+    all_paths = discover(root)
+    if paths is not None:
+        wanted = set(paths)
+        all_paths = [p for p in all_paths if p in wanted or _is_context(p)]
+    from chartkeep.cache import parse_cached
+
+    for parsed in parse_cached(root, all_paths, custom, jobs=jobs):
+        practice.raws.append(parsed.raw)
+        practice.problems.extend(parsed.problems)
+        if parsed.record is not None:
+            practice.records.append(parsed.record)
+    _index(practice)
+    return practice
+
+
+def _is_context(path: str) -> bool:
+    """Face sheets and plans: every check of a note needs them."""
+    name = path.rsplit("/", 1)[-1]
+    return name == "client.md" or name.startswith("plan-")
+
+
+def _index(practice: Practice) -> None:
+    for record in practice.records:
+        if isinstance(record, Client):
+            if record.client in practice.clients:
+                first = practice.clients[record.client]
+                practice.problems.append(
+                    problem(
+                        "CK111",
+                        record.path,
+                        record.line("client"),
+                        f"client {record.client} already has a face sheet ({first.path}); "
+                        "each client code has one",
+                    )
+                )
+                continue
+            practice.clients[record.client] = record
+        elif isinstance(record, TreatmentPlan):
+            practice.plans.setdefault(record.client, []).append(record)
+        elif isinstance(record, ProgressNote):
+            practice.notes.append(record)
+        elif isinstance(record, GroupSession):
+            practice.groups.append(record)
+        elif isinstance(record, PsychotherapyNote):
+            practice.private.append(record)
+    for plans in practice.plans.values():
+        plans.sort(key=lambda p: p.date)
+    practice.notes.sort(key=lambda n: (n.client, n.date, n.start or dt.time.min, n.path))
+
+
+def in_group_dir(path: str) -> bool:
+    return path.startswith(f"{NOTES_DIR}/{GROUPS_DIR}/")
