@@ -43,7 +43,7 @@ PROGRESS_ONLY = frozenset(
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-]\d{2}:?\d{2})?")
-_CODE = re.compile(r"[A-Za-z0-9.\-+]+")
+_CODE = re.compile(r"[A-Za-z0-9.\-+ ]+")  # spaces pass: CK301 proposes the spelling
 
 
 @dataclass(frozen=True)

@@ -84,13 +84,14 @@ class _Walker:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig
-        if id(node) in self.seen:
-            self.fail(
+        if id(node) in self.seen:  # an alias: report it where it is used, not at its anchor
+            self.out.problems.append(problem(
                 "CK011",
-                node,
+                self.path,
+                self.out.lines.get(key, self.line(node)),
                 f"{key or 'front matter'}: anchors and aliases (&name, *name) are not allowed in a "
                 "record; write the value out",
-            )
+            ))
             return None
         self.seen.add(id(node))
         if key:

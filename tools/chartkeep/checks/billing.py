@@ -68,7 +68,8 @@ def _minutes(session: Session, rules: billing.BillingRules) -> list[Problem]:
         expected = billing.crisis_addon_units(minutes)
         if units != expected:
             return [
-                problem("CK211", session.path, session.line("addons"),
+                problem("CK211", session.path,
+                        session.line("addons" if "addons" in session.raw.lines else "service"),
                         f"{minutes} minutes of crisis psychotherapy supports {expected} unit(s) of "
                         f"+90840 (one per 30 minutes beyond 74), not {units}: fix `addons`")
             ]

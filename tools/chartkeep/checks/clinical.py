@@ -57,7 +57,8 @@ def check_risk(practice: Practice) -> list[Problem]:
                 out.append(problem(
                     "CK404", note.path, note.line("risk"),
                     f"ideation is {risk.suicidal}/{risk.homicidal} (suicidal/homicidal) but "
-                    f"{' and '.join(missing)} is missing: record the risk level and the safety plan"))
+                    f"{' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing: record "
+                    "the risk level and the safety plan"))
             elif risk.level == "none":
                 out.append(problem(
                     "CK404", note.path, note.line("risk.level"),

@@ -71,7 +71,8 @@ def _signature(practice: Practice, record: Signable) -> list[Problem]:
         out.append(problem("CK504", record.path, record.line("signed.by"),
                            f"{signed.by} has no credential in chartkeep.toml: add credential = \"LCSW\" "
                            "(or theirs)"))
-    if done is not None and signed.at < done and isinstance(record, ProgressNote | GroupSession):
+    if (isinstance(record, ProgressNote | GroupSession) and record.end is not None
+            and done is not None and signed.at < done):
         out.append(problem("CK502", record.path, record.line(f"{key}.at"),
                            f"signed at {signed.at:%Y-%m-%d %H:%M}, before the session ended "
                            f"({done:%Y-%m-%d %H:%M}): a note is signed after the session"))
