@@ -1,9 +1,11 @@
 """Parse results cached by content, so a practice of thousands of notes re-checks in a blink.
 
-The cache lives in `.git/chartkeep/` only: it holds parsed note text, and plaintext must never sit
-outside `.git` (a practice that is not a git repository is simply not cached). An entry is reused
-when the file's size and mtime match, or else when its SHA-256 matches; the whole cache is dropped
-when chartkeep's version, the schema or the practice's note types change.
+What is cached per file: its problems from reading, the schema and the record checks, its typed
+record without the body, and the small features the practice checks use. The cache lives in
+`.git/chartkeep/` only, since it holds front matter and plaintext must never sit outside `.git`;
+a practice that is not a git repository is simply not cached. An entry is reused when the file's
+size and mtime match, else when its SHA-256 matches; the whole cache is dropped when chartkeep's
+code, the settings or the templates change.
 """
 
 from __future__ import annotations
@@ -13,110 +15,111 @@ import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chartkeep import __version__
 from chartkeep.layout import atomic_write
 
-CACHE_FORMAT = 1
-PARALLEL_FROM = 1500
+if TYPE_CHECKING:
+    from chartkeep.checks import Env
+    from chartkeep.practice import Parsed
+
+CACHE_FORMAT = 2
+PARALLEL_FROM = 400
+_PACKAGE = Path(__file__).parent
 
 
-def _cache_file(root: Path) -> Path | None:
+def cache_file(root: Path) -> Path | None:
     git = root / ".git"
     return git / "chartkeep" / "parsed.pickle" if git.is_dir() else None
 
 
-def _key(custom_types: frozenset[str]) -> str:
-    from chartkeep import schema
-
-    source = Path(schema.__file__).read_bytes() + repr(sorted(custom_types)).encode()
-    return f"{__version__}:{CACHE_FORMAT}:{hashlib.sha256(source).hexdigest()[:16]}"
+def cache_key(env: Env) -> str:
+    """Changes whenever what a record check could see changes: code, settings, templates."""
+    digest = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    for source in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(source.read_bytes())
+    digest.update(repr(env).encode())
+    return digest.hexdigest()
 
 
 def parse_cached(
-    root: Path, paths: Sequence[str], custom_types: frozenset[str], *, jobs: int | None = None
-) -> list:  # list[Parsed]
-    cache_file = _cache_file(root)
-    key = _key(custom_types)
-    entries: dict[str, tuple[int, int, str, object]] = {}
-    if cache_file is not None and cache_file.exists():
-        try:
-            with cache_file.open("rb") as handle:
-                stored_key, stored = pickle.load(handle)
-            if stored_key == key:
-                entries = stored
-        except Exception:  # a damaged cache is only a slower run
-            entries = {}
-    results: dict[str, object] = {}
-    todo: list[str] = []
+    root: Path, paths: Sequence[str], env: Env, *, jobs: int | None = None, use_cache: bool = True
+) -> list[Parsed]:
+    """Every path parsed, from the cache where the file has not changed."""
+    store = cache_file(root) if use_cache else None
+    key = cache_key(env) if store is not None else ""
+    entries = _load(store, key)
+    base = str(root)
+    results: dict[str, Parsed] = {}
     stats: dict[str, tuple[int, int]] = {}
-    for path in paths:
-        try:
-            info = os.stat(root / path)
-        except OSError:
-            todo.append(path)
-            continue
-        stats[path] = (info.st_mtime_ns, info.st_size)
-        entry = entries.get(path)
-        if entry is not None and (entry[0], entry[1]) == stats[path]:
-            results[path] = entry[3]
-        else:
-            todo.append(path)
-    changed = False
-    fresh: dict[str, tuple[int, int, str, object]] = {}
     to_parse: list[str] = []
-    datas: dict[str, bytes] = {}
-    for path in todo:
+    fresh: dict[str, tuple[int, int, str, Parsed]] = {}
+    for path in paths:
+        full = os.path.join(base, path)
         try:
-            data = (root / path).read_bytes()
+            info = os.stat(full)
+            stats[path] = (info.st_mtime_ns, info.st_size)
         except OSError:
             to_parse.append(path)
             continue
-        digest = hashlib.sha256(data).hexdigest()
         entry = entries.get(path)
-        if entry is not None and entry[2] == digest:
+        if entry is None:
+            to_parse.append(path)
+        elif (entry[0], entry[1]) == stats[path]:
             results[path] = entry[3]
-            fresh[path] = (*stats.get(path, (0, 0)), digest, entry[3])
-            changed = True
-            continue
-        datas[path] = data
-        to_parse.append(path)
-    parsed = _parse_all(root, to_parse, datas, custom_types, jobs)
-    for path, item in zip(to_parse, parsed, strict=True):
-        results[path] = item
-        if path in datas:
-            digest = hashlib.sha256(datas[path]).hexdigest()
-            fresh[path] = (*stats.get(path, (0, 0)), digest, item)
-            changed = True
-    if cache_file is not None and (changed or len(entries) != len(paths)):
-        keep = {p: entries[p] for p in paths if p in entries and p not in fresh and p in results}
-        keep.update(fresh)
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(cache_file, pickle.dumps((key, keep), protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass
+        elif entry[2] == _digest(full):  # touched, not changed
+            results[path] = entry[3]
+            fresh[path] = (*stats[path], entry[2], entry[3])
+        else:
+            to_parse.append(path)
+    for path, parsed in zip(to_parse, _parse_all(root, to_parse, env, jobs), strict=True):
+        results[path] = parsed
+        digest = _digest(os.path.join(base, path)) if store is not None else None
+        if digest is not None and path in stats:
+            fresh[path] = (*stats[path], digest, parsed.slim())
+    if store is not None and (fresh or len(entries) != len(paths)):
+        kept = {p: entries[p] for p in paths if p in entries and p not in fresh}
+        kept.update(fresh)
+        _save(store, key, kept)
+    for path, parsed in results.items():
+        parsed.raw.source = os.path.join(base, path)
     return [results[p] for p in paths]
 
 
-def _parse_all(
-    root: Path,
-    paths: list[str],
-    datas: dict[str, bytes],
-    custom_types: frozenset[str],
-    jobs: int | None,
-) -> list:
-    from chartkeep.practice import _parse_many, parse_file
+def _digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _load(store: Path | None, key: str) -> dict[str, tuple[int, int, str, Parsed]]:
+    if store is None or not store.exists():
+        return {}
+    try:
+        with store.open("rb") as handle:
+            stored_key, entries = pickle.load(handle)
+    except Exception:  # a damaged or foreign cache only makes this run slower
+        return {}
+    return entries if stored_key == key else {}
+
+
+def _save(store: Path, key: str, entries: dict[str, tuple[int, int, str, Parsed]]) -> None:
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(store, pickle.dumps((key, entries), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a read-only .git still gets its notes checked
+
+
+def _parse_all(root: Path, paths: list[str], env: Env, jobs: int | None) -> list[Parsed]:
+    from chartkeep.practice import parse_paths
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(paths) < PARALLEL_FROM or workers <= 1:
-        out = []
-        for path in paths:
-            if path in datas:
-                out.append(parse_file(path, datas[path], custom_types))
-            else:
-                out.extend(_parse_many(str(root), [path], custom_types))
-        return out
+        return parse_paths(str(root), paths, env)
     import concurrent.futures
     import multiprocessing
 
@@ -124,5 +127,12 @@ def _parse_all(
     pieces = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = pool.map(_parse_many, [str(root)] * len(pieces), pieces, [custom_types] * len(pieces))
-        return [item for part in results for item in part]
+        # what crosses back from the workers is slim; the bodies are read again when asked
+        parts = pool.map(_parse_slim, [str(root)] * len(pieces), pieces, [env] * len(pieces))
+        return [item for part in parts for item in part]
+
+
+def _parse_slim(root: str, paths: Sequence[str], env: Env) -> list[Parsed]:
+    from chartkeep.practice import parse_paths
+
+    return [parsed.slim() for parsed in parse_paths(root, paths, env)]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from chartkeep import billing
+from chartkeep.checks import Env, Features, features, local_problems
 from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
 from chartkeep.model import (
     Client,
@@ -49,6 +51,7 @@ class Practice:
     records: list[Record] = field(default_factory=list)
     raws: list[RawRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    features: dict[str, Features] = field(default_factory=dict)
 
     @property
     def today(self) -> dt.date:
@@ -100,33 +103,52 @@ def discover(root: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class Parsed:
-    """One file after the read and parse stages."""
+    """One file after the read, parse and record-check stages."""
 
     raw: RawRecord
     record: Record | None
     problems: tuple[Problem, ...]
+    features: Features | None = None
+
+    def slim(self) -> Parsed:
+        """The same without body text, for the cache (the body is read again when needed)."""
+        raw = self.raw.slim()
+        record = replace(self.record, raw=raw) if self.record is not None else None
+        return Parsed(raw, record, self.problems, self.features)
 
 
-def parse_file(path: str, data: bytes, custom_types: frozenset[str]) -> Parsed:
-    raw = read_record(path, data)
+def make_env(settings: Settings, sections: dict[str, tuple[str, ...]]) -> Env:
+    return Env(settings=settings, sections=sections, rules=billing.rules(settings.billing))
+
+
+def parse_file(path: str, data: bytes, env: Env, source: str | None = None) -> Parsed:
+    """Read, validate, type and check one file: everything that depends on it alone."""
+    raw = read_record(path, data, source)
     if not raw.readable:
         return Parsed(raw, None, tuple(raw.problems))
-    checked = validate(raw, custom_types)
+    checked = validate(raw, frozenset(env.sections))
     problems = [*raw.problems, *checked.problems]
-    record = build(checked.record, checked.values, raw) if checked.record else None
-    return Parsed(raw, record, tuple(problems))
+    if checked.record is None:
+        return Parsed(raw, None, tuple(problems))
+    record = build(checked.record, checked.values, raw)
+    problems.extend(local_problems(record, env))
+    return Parsed(raw, record, tuple(problems), features(record))
 
 
-def _parse_many(root: str, paths: Sequence[str], custom_types: frozenset[str]) -> list[Parsed]:
+def parse_paths(root: str, paths: Sequence[str], env: Env) -> list[Parsed]:
+    """Parse files by path (the unit of work of each core)."""
     out = []
     for path in paths:
+        source = os.path.join(root, path)
         try:
-            data = (Path(root) / path).read_bytes()
+            with open(source, "rb") as handle:
+                data = handle.read()
         except OSError as error:
             raw = RawRecord(path=path)
-            out.append(Parsed(raw, None, (problem("CK012", path, 0, f"cannot read: {error.strerror}"),)))
+            reason = error.strerror or str(error)
+            out.append(Parsed(raw, None, (problem("CK012", path, 0, f"cannot read: {reason}"),)))
             continue
-        out.append(parse_file(path, data, custom_types))
+        out.append(parse_file(path, data, env, source))
     return out
 
 
@@ -136,6 +158,7 @@ def load_practice(
     paths: Iterable[str] | None = None,
     as_of: dt.datetime | None = None,
     jobs: int | None = None,
+    use_cache: bool = True,
 ) -> Practice:
     """Read and parse the whole practice (or only `paths` plus the face sheets and plans)."""
     settings, problems = load_settings(root)
@@ -145,18 +168,20 @@ def load_practice(
     practice.sections = required_sections(templates)
     practice.problems.extend(problems)
     practice.problems.extend(template_problems)
-    custom = frozenset(practice.sections)
+    env = make_env(settings, practice.sections)
     all_paths = discover(root)
     if paths is not None:
         wanted = set(paths)
         all_paths = [p for p in all_paths if p in wanted or _is_context(p)]
     from chartkeep.cache import parse_cached
 
-    for parsed in parse_cached(root, all_paths, custom, jobs=jobs):
+    for parsed in parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache):
         practice.raws.append(parsed.raw)
         practice.problems.extend(parsed.problems)
         if parsed.record is not None:
             practice.records.append(parsed.record)
+            if parsed.features is not None:
+                practice.features[parsed.record.path] = parsed.features
     _index(practice)
     return practice
 

@@ -371,7 +371,7 @@ def validate(raw: RawRecord, custom_types: frozenset[str] = frozenset()) -> Vali
     """Check `raw.meta` against its record type's declaration; return typed values."""
     meta = raw.meta
     record = meta.get("record")
-    if record not in RECORD_FIELDS:
+    if not isinstance(record, str) or record not in RECORD_FIELDS:
         guess = _guess_record(raw.path)
         if record is None:
             raw_problem = problem(

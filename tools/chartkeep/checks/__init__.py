@@ -1,53 +1,108 @@
-"""The checks: plain functions `check_x(practice) -> list[Problem]`, grouped in named lists.
+"""The checks, in two kinds, each a plain function with no I/O:
 
-Each module holds one family (CK1 records … CK7 quality); no check does I/O. `run_checks` runs
-the selected lists over a loaded practice and applies the practice's severity settings.
+- record checks `local(record, env) -> list[Problem]` need one file and the settings: they run in
+  the parse stage, so their results are cached with the file and computed on both cores;
+- practice checks `check_x(practice) -> list[Problem]` compare records (plans in force,
+  overlapping sessions, cloned notes, other clients' names) or today's date (deadlines). They read
+  the records' front matter and the small `Features` taken from each body, never the bodies.
+
+`run_checks` adds the practice checks to what loading found and applies the practice's
+severity settings and the command line's selection. Named lists select families as beancount's
+basic/hardcore validations and hledger's --strict do.
 """
 
 from __future__ import annotations
 
 import importlib
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chartkeep.practice import Practice
+from chartkeep.billing import BillingRules
 from chartkeep.problems import Problem, adjust
+from chartkeep.settings import Settings
 
-CheckFn = Callable[[Practice], list[Problem]]
+if TYPE_CHECKING:
+    from chartkeep.model import Record
+    from chartkeep.practice import Practice
 
 
 @dataclass(frozen=True)
-class Check:
-    name: str
-    function: str  # "module:function" inside chartkeep.checks, imported when run
+class Env:
+    """What a record check may read besides the record: settings-derived, never another file."""
+
+    settings: Settings
+    sections: dict[str, tuple[str, ...]]
+    rules: BillingRules
 
 
-CHECKS: tuple[Check, ...] = (
-    Check("records", "records:check_records"),
-    Check("billing", "billing:check_billing"),
-    Check("overlaps", "billing:check_overlaps"),
-    Check("diagnosis", "diagnosis:check_diagnoses"),
-    Check("sections", "clinical:check_sections"),
-    Check("risk", "clinical:check_risk"),
-    Check("plans", "clinical:check_plans"),
-    Check("psychotherapy", "clinical:check_psychotherapy_notes"),
-    Check("templates", "clinical:check_templates"),
-    Check("signatures", "signatures:check_signatures"),
-    Check("privacy", "privacy:check_privacy"),
-    Check("quality", "quality:check_quality"),
+@dataclass(frozen=True)
+class Features:
+    """What the practice checks need from a body, taken once in the parse stage."""
+
+    chars: int
+    sentences: frozenset[int]
+    names: tuple[tuple[str, int], ...]  # capitalised word pairs (case-folded) and their line
+
+
+RECORD_CHECKS: tuple[str, ...] = (
+    "records:local",
+    "billing:local",
+    "diagnosis:local",
+    "clinical:local",
+    "signatures:local",
+    "quality:local",
 )
-# Named lists, selectable with --checks (like beancount's basic vs hardcore validations).
+PRACTICE_CHECKS: tuple[str, ...] = (
+    "records:check_records",
+    "billing:check_billing",
+    "billing:check_overlaps",
+    "diagnosis:check_diagnoses",
+    "clinical:check_plans",
+    "clinical:check_templates",
+    "signatures:check_signatures",
+    "privacy:check_privacy",
+    "quality:check_quality",
+)
+EXTRA_CHECKS: list[str] = []  # capabilities (signing history) append "module:function" here
+# Named lists: which code families each selects.
 CHECK_LISTS: dict[str, tuple[str, ...]] = {
-    "all": tuple(check.name for check in CHECKS),
-    "basic": tuple(check.name for check in CHECKS if check.name != "quality"),
+    "all": ("CK0", "CK1", "CK2", "CK3", "CK4", "CK5", "CK6", "CK7"),
+    "basic": ("CK0", "CK1", "CK2", "CK3", "CK4", "CK5", "CK6"),
 }
-EXTRA_CHECKS: list[Check] = []  # capabilities (signing history) append theirs here
 
 
-def resolve(check: Check) -> CheckFn:
-    module_name, _, function = check.function.partition(":")
+def _resolve(name: str) -> Callable[..., list[Problem]]:
+    module_name, _, function = name.partition(":")
     module = importlib.import_module(f"chartkeep.checks.{module_name}")
     return getattr(module, function)  # type: ignore[no-any-return]
+
+
+def local_problems(record: Record, env: Env) -> list[Problem]:
+    """Every record check on one record."""
+    found: list[Problem] = []
+    for name in RECORD_CHECKS:
+        found.extend(_resolve(name)(record, env))
+    return found
+
+
+_SENTENCE_BREAK = str.maketrans({"!": ".", "?": ".", "\n": ". "})
+
+
+def features(record: Record) -> Features:
+    """Body length, sentence fingerprints (cloned notes) and capitalised pairs (other names)."""
+    from chartkeep.checks.privacy import name_pairs
+    from chartkeep.reader import _COMMENT
+
+    body = record.raw.body
+    text = _COMMENT.sub("", body) if "<!--" in body else body
+    sentences = set()
+    for sentence in text.translate(_SENTENCE_BREAK).split(". "):
+        words = " ".join(sentence.lower().split())
+        if len(words) >= 25 and not words.startswith(("#", "electronically signed by")):
+            sentences.add(zlib.crc32(words.encode()))
+    return Features(len(body), frozenset(sentences), name_pairs(record.raw))
 
 
 def run_checks(
@@ -57,14 +112,12 @@ def run_checks(
     select: Sequence[str] = (),
     strict: bool = False,
 ) -> list[Problem]:
-    """Reading problems plus every selected check, with the practice's severity overrides."""
-    names: set[str] = set()
-    for name in lists:
-        names.update(CHECK_LISTS.get(name, (name,)))
+    """What loading found (reading, schema, record checks) plus every practice check."""
     found: list[Problem] = list(practice.problems)
-    for check in (*CHECKS, *EXTRA_CHECKS):
-        if check.name in names or check in EXTRA_CHECKS:
-            found.extend(resolve(check)(practice))
+    for name in (*PRACTICE_CHECKS, *EXTRA_CHECKS):
+        found.extend(_resolve(name)(practice))
+    families = [family for name in lists for family in CHECK_LISTS.get(name, (name,))]
+    found = [item for item in found if any(item.code.startswith(f) for f in families)]
     settings = practice.settings
     return adjust(
         found, severity=settings.severity, disable=settings.disable, select=select, strict=strict

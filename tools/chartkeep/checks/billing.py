@@ -7,24 +7,32 @@ import datetime as dt
 from collections import defaultdict
 
 from chartkeep import billing
-from chartkeep.model import GroupSession, ProgressNote, Session
+from chartkeep.checks import Env
+from chartkeep.model import GroupSession, ProgressNote, Record, Session
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 
 PSYCHOTHERAPY_KINDS = {"timed"}
 
 
+def local(record: Record, env: Env) -> list[Problem]:
+    """Minutes against the code's band, add-on pairings, group size, telehealth paperwork."""
+    out: list[Problem] = []
+    if isinstance(record, ProgressNote) and record.billable:
+        out.extend(_minutes(record, env.rules))
+        out.extend(_addons(record, env.rules))
+        out.extend(_telehealth_paperwork(record))
+    elif isinstance(record, GroupSession):
+        out.extend(_minutes(record, env.rules))
+        out.extend(_group_size(record, env.rules))
+    return out
+
+
 def check_billing(practice: Practice) -> list[Problem]:
-    rules = billing.rules(practice.settings.billing)
     out: list[Problem] = []
     for note in practice.notes:
         if note.billable:
-            out.extend(_minutes(note, rules))
-            out.extend(_addons(note, rules))
             out.extend(_telehealth(practice, note))
-    for group in practice.groups:
-        out.extend(_minutes(group, rules))
-        out.extend(_group_size(group, rules))
     out.extend(_crisis_once_a_day(practice))
     out.extend(_repeat_evaluations(practice))
     return out
@@ -116,12 +124,6 @@ def _telehealth(practice: Practice, note: ProgressNote) -> list[Problem]:
                                    f"modifier {modifier} is for telehealth; this session was in person"))
         return out
     location = (note.client_location or "").strip()
-    if not location:
-        out.append(
-            problem("CK204", note.path, note.line("modality"),
-                    "telehealth session without the client's location: add `client_location:` "
-                    "(e.g. \"home, Springfield IL\")")
-        )
     at_home = "home" in location.lower()
     expected = payer.telehealth_pos_home if at_home else payer.telehealth_pos_elsewhere
     if location and note.pos != expected:
@@ -137,6 +139,17 @@ def _telehealth(practice: Practice, note: ProgressNote) -> list[Problem]:
             problem("CK206", note.path, note.line("modifiers"),
                     f"{note.modality} session: {payer.id} wants modifier {wanted}; add it to "
                     "`modifiers`")
+        )
+    return out
+
+
+def _telehealth_paperwork(note: ProgressNote) -> list[Problem]:
+    out = []
+    if note.telehealth and not (note.client_location or "").strip():
+        out.append(
+            problem("CK204", note.path, note.line("modality"),
+                    "telehealth session without the client's location: add `client_location:` "
+                    "(e.g. \"home, Springfield IL\")")
         )
     if note.modality == "audio" and not (note.audio_only_reason or "").strip():
         out.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from chartkeep.checks import Env
 from chartkeep.model import GroupSession, ProgressNote, PsychotherapyNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
@@ -16,63 +17,72 @@ PLAN_TYPES = GOAL_TYPES | {"family", "group"}
 GROUP_SECTIONS = ("Theme", "Interventions")
 
 
-def _sections_of(practice: Practice, record: Record) -> tuple[str, ...]:
+def _sections_of(env: Env, record: Record) -> tuple[str, ...]:
     if isinstance(record, GroupSession):
         return GROUP_SECTIONS
     if isinstance(record, ProgressNote):
-        return practice.sections.get(record.type, ())
+        return env.sections.get(record.type, ())
     return ()
 
 
-def check_sections(practice: Practice) -> list[Problem]:
+def local(record: Record, env: Env) -> list[Problem]:
+    """Sections present and written, risk documented, psychotherapy notes kept to process."""
+    if isinstance(record, ProgressNote):
+        return [*_sections(record, env), *_risk(record)]
+    if isinstance(record, GroupSession):
+        return _sections(record, env)
+    if isinstance(record, PsychotherapyNote):
+        return _private_content(record)
+    return []
+
+
+def _sections(record: ProgressNote | GroupSession, env: Env) -> list[Problem]:
     out = []
-    for record in (*practice.notes, *practice.groups):
-        raw = record.raw
-        for title in _sections_of(practice, record):
-            section = raw.section(title)
-            if section is None:
-                kind = record.type if isinstance(record, ProgressNote) else "group"
-                out.append(problem("CK401", record.path, raw.body_line,
-                                   f"a {kind} note needs a '## {title}' section: add it and fill it in"))
-            elif section.is_empty:
-                out.append(problem("CK402", record.path, section.line,
-                                   f"'## {title}' is empty (template prompts do not count): write it"))
+    raw = record.raw
+    for title in _sections_of(env, record):
+        section = raw.section(title)
+        if section is None:
+            kind = record.type if isinstance(record, ProgressNote) else "group"
+            out.append(problem("CK401", record.path, raw.body_line,
+                               f"a {kind} note needs a '## {title}' section: add it and fill it in"))
+        elif section.is_empty:
+            out.append(problem("CK402", record.path, section.line,
+                               f"'## {title}' is empty (template prompts do not count): write it"))
     return out
 
 
-def check_risk(practice: Practice) -> list[Problem]:
-    out = []
-    for note in practice.notes:
-        if not note.billable:
-            continue
-        risk = note.risk
-        if "risk" not in note.raw.meta:
+def _risk(note: ProgressNote) -> list[Problem]:
+    out: list[Problem] = []
+    if not note.billable:
+        return out
+    risk = note.risk
+    if "risk" not in note.raw.meta:
+        out.append(problem(
+            "CK403", note.path, note.raw.body_line - 1,
+            "risk not documented: ask about suicidal and homicidal ideation and record it, e.g. "
+            "`risk: {suicidal: denied, homicidal: denied}`"))
+    elif risk is not None and not risk.denied:
+        missing = [name for name in ("level", "safety_plan") if not getattr(risk, name)]
+        if missing:
             out.append(problem(
-                "CK403", note.path, note.raw.body_line - 1,
-                "risk not documented: ask about suicidal and homicidal ideation and record it, e.g. "
-                "`risk: {suicidal: denied, homicidal: denied}`"))
-        elif risk is not None and not risk.denied:
-            missing = [name for name in ("level", "safety_plan") if not getattr(risk, name)]
-            if missing:
-                out.append(problem(
-                    "CK404", note.path, note.line("risk"),
-                    f"ideation is {risk.suicidal}/{risk.homicidal} (suicidal/homicidal) but "
-                    f"{' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing: record "
-                    "the risk level and the safety plan"))
-            elif risk.level == "none":
-                out.append(problem(
-                    "CK404", note.path, note.line("risk.level"),
-                    "risk level 'none' while ideation is present: assess and record the level"))
-        phq9 = note.measures.get("phq9", {})
-        item9 = phq9.get("item9")
-        if item9 and (risk is None or risk.suicidal == "denied"):
+                "CK404", note.path, note.line("risk"),
+                f"ideation is {risk.suicidal}/{risk.homicidal} (suicidal/homicidal) but "
+                f"{' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing: record "
+                "the risk level and the safety plan"))
+        elif risk.level == "none":
             out.append(problem(
-                "CK405", note.path, note.line("measures.phq9.item9"),
-                f"PHQ-9 item 9 is {item9} (thoughts of self-harm) but no suicide risk assessment is "
-                "recorded: document it under `risk` (suicidal, level, safety_plan)"))
-        if item9 is not None and "total" in phq9 and item9 > phq9["total"]:
-            out.append(problem("CK406", note.path, note.line("measures.phq9.item9"),
-                               f"PHQ-9 item 9 ({item9}) cannot exceed the total ({phq9['total']})"))
+                "CK404", note.path, note.line("risk.level"),
+                "risk level 'none' while ideation is present: assess and record the level"))
+    phq9 = note.measures.get("phq9", {})
+    item9 = phq9.get("item9")
+    if item9 and (risk is None or risk.suicidal == "denied"):
+        out.append(problem(
+            "CK405", note.path, note.line("measures.phq9.item9"),
+            f"PHQ-9 item 9 is {item9} (thoughts of self-harm) but no suicide risk assessment is "
+            "recorded: document it under `risk` (suicidal, level, safety_plan)"))
+    if item9 is not None and "total" in phq9 and item9 > phq9["total"]:
+        out.append(problem("CK406", note.path, note.line("measures.phq9.item9"),
+                           f"PHQ-9 item 9 ({item9}) cannot exceed the total ({phq9['total']})"))
     return out
 
 
@@ -160,15 +170,8 @@ _PSYCHOTHERAPY_CHECKS = (
 )
 
 
-def check_psychotherapy_notes(practice: Practice) -> list[Problem]:
-    """45 CFR 164.501: those belong in the progress note, which is part of the record."""
-    out = []
-    for note in practice.private:
-        out.extend(_private_content(note))
-    return out
-
-
 def _private_content(note: PsychotherapyNote) -> list[Problem]:
+    """45 CFR 164.501: these belong in the progress note, which is part of the record."""
     out = []
     body = note.raw.body
     for pattern, what in _PSYCHOTHERAPY_CHECKS:

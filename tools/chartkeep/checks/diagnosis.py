@@ -4,6 +4,7 @@ the client's face sheet."""
 from __future__ import annotations
 
 from chartkeep import icd10
+from chartkeep.checks import Env
 from chartkeep.model import Client, ProgressNote, Record, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
@@ -11,14 +12,18 @@ from chartkeep.problems import Problem, problem
 MAX_SUGGESTIONS = 8
 
 
+def local(record: Record, env: Env) -> list[Problem]:
+    out: list[Problem] = []
+    if isinstance(record, Client | TreatmentPlan | ProgressNote):
+        for index, code in enumerate(record.diagnoses):
+            out.extend(_code(record, index, code))
+    return out
+
+
 def check_diagnoses(practice: Practice) -> list[Problem]:
     out: list[Problem] = []
-    for record in practice.records:
-        if isinstance(record, Client | TreatmentPlan | ProgressNote):
-            for index, code in enumerate(record.diagnoses):
-                out.extend(_code(record, index, code))
-            if isinstance(record, ProgressNote):
-                out.extend(_on_face_sheet(practice, record))
+    for note in practice.notes:
+        out.extend(_on_face_sheet(practice, note))
     return out
 
 

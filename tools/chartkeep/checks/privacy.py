@@ -8,6 +8,7 @@ import re
 from chartkeep.model import Client, GroupSession, ProgressNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
+from chartkeep.reader import RawRecord
 
 _CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-zA-Z'’-]+)\s+([A-Z][a-zA-Z'’-]+)\b")
 _PATH_TOKENS = re.compile(r"[^a-z0-9]+")
@@ -32,23 +33,34 @@ def check_privacy(practice: Practice) -> list[Problem]:
     names = _names(practice)
     out: list[Problem] = []
     for record in (*practice.notes, *practice.groups):
-        out.extend(_other_names(record, names))
+        out.extend(_other_names(practice, record, names))
     out.extend(_names_in_paths(practice))
     out.extend(_codes(practice))
     return out
 
 
-def _other_names(record: Record, names: dict[str, str]) -> list[Problem]:
+def name_pairs(raw: RawRecord) -> tuple[tuple[str, int], ...]:
+    """Every 'Firstname Lastname'-shaped pair in the body (case-folded) with its first line."""
+    body = raw.body
+    seen: dict[str, int] = {}
+    for match in _CAPITALISED_PAIR.finditer(body):
+        key = _name_key(match[1], match[2])
+        if key not in seen:
+            seen[key] = raw.body_line + body.count("\n", 0, match.start())
+    return tuple(seen.items())
+
+
+def _other_names(practice: Practice, record: Record, names: dict[str, str]) -> list[Problem]:
     own = getattr(record, "client", None) if isinstance(record, ProgressNote) else None
-    body = record.raw.body
+    found = practice.features.get(record.path)
+    pairs = found.names if found is not None else name_pairs(record.raw)
     out = []
     reported: set[str] = set()
-    for match in _CAPITALISED_PAIR.finditer(body):
-        code = names.get(_name_key(match[1], match[2]))
+    for pair, line in pairs:
+        code = names.get(pair)
         if code is None or code == own or code in reported:
             continue
         reported.add(code)
-        line = record.raw.body_line + body.count("\n", 0, match.start())
         where = "a group record is read by every member's chart" if isinstance(record, GroupSession) \
             else "another client's name must not appear in this client's record"
         out.append(problem("CK601", record.path, line,

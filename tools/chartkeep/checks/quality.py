@@ -9,7 +9,8 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 
-from chartkeep.model import ProgressNote
+from chartkeep.checks import Env, Features, features
+from chartkeep.model import ProgressNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import _COMMENT
@@ -32,17 +33,19 @@ LONG_FACTOR = 4.0
 SHORT_FACTOR = 0.25
 CLONE_SIMILARITY = 0.8
 MIN_SENTENCES = 4
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_SIGNATURE = re.compile(r"^Electronically signed by .*$", re.M)
+
+
+def local(record: Record, env: Env) -> list[Problem]:
+    return _wording(record) if isinstance(record, ProgressNote) else []
 
 
 def check_quality(practice: Practice) -> list[Problem]:
-    out: list[Problem] = []
-    for note in practice.notes:
-        out.extend(_wording(note))
-    out.extend(_lengths(practice))
-    out.extend(_clones(practice))
-    return out
+    return [*_lengths(practice), *_clones(practice)]
+
+
+def _features(practice: Practice, note: ProgressNote) -> Features:
+    found = practice.features.get(note.path)
+    return found if found is not None else features(note)
 
 
 def _clinical_text(note: ProgressNote) -> str:
@@ -51,8 +54,9 @@ def _clinical_text(note: ProgressNote) -> str:
 
 def _wording(note: ProgressNote) -> list[Problem]:
     text = _clinical_text(note)
+    lowered = text.lower()
     out = []
-    vague = _VAGUE.search(text)
+    vague = _VAGUE.search(text) if ("seem" in lowered or "appear" in lowered) else None
     if vague:
         line = note.raw.body_line + text.count("\n", 0, vague.start())
         out.append(problem("CK701", note.path, line,
@@ -75,11 +79,12 @@ def _lengths(practice: Practice) -> list[Problem]:
     for notes in by_type.values():
         if len(notes) < MIN_NOTES_FOR_LENGTH:
             continue
-        usual = statistics.median(len(n.raw.body) for n in notes)
+        sizes = {n.path: _features(practice, n).chars for n in notes}
+        usual = statistics.median(sizes.values())
         if usual <= 0:
             continue
         for note in notes:
-            size = len(note.raw.body)
+            size = sizes[note.path]
             if size > usual * LONG_FACTOR:
                 out.append(problem("CK702", note.path, 1,
                                    f"{size} characters, over {LONG_FACTOR:g}× this practice's usual "
@@ -90,16 +95,6 @@ def _lengths(practice: Practice) -> list[Problem]:
                                    f"{size} characters, under a quarter of this practice's usual "
                                    f"{note.type} note ({int(usual)}): is anything missing?"))
     return out
-
-
-def _sentences(note: ProgressNote) -> frozenset[str]:
-    text = _SIGNATURE.sub("", _COMMENT.sub("", note.raw.body))
-    out = set()
-    for sentence in _SENTENCE.split(text):
-        words = sentence.strip().lower()
-        if len(words) >= 25 and not words.startswith("#"):
-            out.add(" ".join(words.split()))
-    return frozenset(out)
 
 
 def _consecutive(practice: Practice) -> Iterator[tuple[ProgressNote, ProgressNote]]:
@@ -114,11 +109,9 @@ def _consecutive(practice: Practice) -> Iterator[tuple[ProgressNote, ProgressNot
 
 def _clones(practice: Practice) -> list[Problem]:
     out = []
-    cache: dict[str, frozenset[str]] = {}
     for previous, note in _consecutive(practice):
-        before = cache.pop(previous.path, None) or _sentences(previous)
-        now = _sentences(note)
-        cache[note.path] = now
+        before = _features(practice, previous).sentences
+        now = _features(practice, note).sentences
         if len(now) < MIN_SENTENCES or len(before) < MIN_SENTENCES:
             continue
         shared = len(now & before) / len(now | before)

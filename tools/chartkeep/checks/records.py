@@ -16,6 +16,7 @@ from chartkeep.model import (
     Session,
     TreatmentPlan,
 )
+from chartkeep.checks import Env
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 
@@ -24,10 +25,47 @@ _PRIVATE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.md")
 _PLAN_NAME = re.compile(r"plan-(\d{4}-\d{2}-\d{2})(?:-\d+)?\.md")
 
 
+def local(record: Record, env: Env) -> list[Problem]:
+    """Where the file is, who it names from the settings, whether its times make sense."""
+    out = _placement(record)
+    settings = env.settings
+    clinician = getattr(record, "clinician", None)
+    if clinician and settings.clinicians and clinician not in settings.clinicians:
+        out.append(
+            problem(
+                "CK112",
+                record.path,
+                record.line("clinician"),
+                f"clinician {clinician!r} is not in chartkeep.toml; add [clinicians.{clinician}] "
+                f"or use one of {', '.join(settings.clinicians)}",
+            )
+        )
+    if isinstance(record, Client) and record.payer != "self-pay" and record.payer not in settings.payers:
+        out.append(
+            problem(
+                "CK114",
+                record.path,
+                record.line("payer"),
+                f"payer {record.payer!r} is not in chartkeep.toml: add [payers.{record.payer}] "
+                "or write `self-pay`",
+            )
+        )
+    if isinstance(record, Session) and record.start and record.end and record.end <= record.start:
+        out.append(
+            problem(
+                "CK109",
+                record.path,
+                record.line("end"),
+                f"ends at {record.end:%H:%M}, not after its start {record.start:%H:%M}: use 24-hour "
+                'times ("19:58", not "7:58")',
+            )
+        )
+    return out
+
+
 def check_records(practice: Practice) -> list[Problem]:
     out: list[Problem] = []
     for record in practice.records:
-        out.extend(_placement(record))
         out.extend(_references(practice, record))
         out.extend(_dates(practice, record))
     return out
@@ -92,18 +130,6 @@ def _placement(record: Record) -> list[Problem]:
 
 def _references(practice: Practice, record: Record) -> list[Problem]:
     out = []
-    settings = practice.settings
-    clinician = getattr(record, "clinician", None)
-    if clinician and settings.clinicians and clinician not in settings.clinicians:
-        out.append(
-            problem(
-                "CK112",
-                record.path,
-                record.line("clinician"),
-                f"clinician {clinician!r} is not in chartkeep.toml; add [clinicians.{clinician}] "
-                f"or use one of {', '.join(settings.clinicians)}",
-            )
-        )
     client = getattr(record, "client", None)
     if client and not isinstance(record, Client) and client not in practice.clients:
         out.append(
@@ -120,16 +146,6 @@ def _references(practice: Practice, record: Record) -> list[Problem]:
             if member not in practice.clients:
                 out.append(problem("CK113", record.path, record.line(f"members.{index}"),
                                    f"group member {member} has no face sheet"))
-    if isinstance(record, Client) and record.payer != "self-pay" and record.payer not in settings.payers:
-        out.append(
-            problem(
-                "CK114",
-                record.path,
-                record.line("payer"),
-                f"payer {record.payer!r} is not in chartkeep.toml: add [payers.{record.payer}] "
-                "or write `self-pay`",
-            )
-        )
     return out
 
 
@@ -153,14 +169,4 @@ def _dates(practice: Practice, record: Record) -> list[Problem]:
                         f"session on {day} is before the client's date of birth "
                         f"{client.dob} ({client.path}): fix one of them")
             )
-    if isinstance(record, Session) and record.start and record.end and record.end <= record.start:
-        out.append(
-            problem(
-                "CK109",
-                record.path,
-                record.line("end"),
-                f"ends at {record.end:%H:%M}, not after its start {record.start:%H:%M}: use 24-hour "
-                'times ("19:58", not "7:58")',
-            )
-        )
     return out

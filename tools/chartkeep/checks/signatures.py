@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from chartkeep.model import GroupSession, ProgressNote, Signable, TreatmentPlan
+from chartkeep.checks import Env
+from chartkeep.model import GroupSession, ProgressNote, Record, Signable, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 
@@ -30,20 +31,19 @@ def completed_at(record: Signable) -> dt.datetime | None:
     return None
 
 
-def check_signatures(practice: Practice) -> list[Problem]:
-    out: list[Problem] = []
-    for record in (*practice.notes, *practice.groups, *(p for ps in practice.plans.values() for p in ps)):
-        out.extend(_signature(practice, record))
-    return out
+def _signables(practice: Practice) -> list[Signable]:
+    return [*practice.notes, *practice.groups, *(p for plans in practice.plans.values() for p in plans)]
 
 
-def _signature(practice: Practice, record: Signable) -> list[Problem]:
-    settings = practice.settings
-    deadline = dt.timedelta(hours=settings.note_deadline_hours)
-    done = completed_at(record)
+def local(record: Record, env: Env) -> list[Problem]:
+    """The signature's form: a real electronic signature by a known, credentialed clinician,
+    given after the session ended, matching the line in the body."""
+    if not isinstance(record, ProgressNote | GroupSession | TreatmentPlan):
+        return []
+    settings = env.settings
     out = []
     body = record.raw.body
-    image = _IMAGE.search(body)
+    image = _IMAGE.search(body) if ("![" in body or "<img" in body.lower()) else None
     if image and re.search(r"signature|signed", body[max(0, image.start() - 200) : image.end() + 50], re.I):
         line = record.raw.body_line + body.count("\n", 0, image.start())
         out.append(problem("CK508", record.path, line,
@@ -51,18 +51,11 @@ def _signature(practice: Practice, record: Signable) -> list[Problem]:
                            f"with `chartkeep sign {record.path}`"))
     signed = record.signed
     if signed is None:
-        if SIGNATURE_LINE.search(body):
+        if "Electronically signed by" in body and SIGNATURE_LINE.search(body):
             out.append(problem("CK508", record.path, record.raw.body_line,
                                "a typed signature line without `signed:` in the front matter: sign "
                                f"with `chartkeep sign {record.path}`"))
-        if done is not None and practice.now > done + deadline:
-            hours = int((practice.now - done - deadline).total_seconds() // 3600)
-            out.append(problem("CK501", record.path, 1,
-                               f"unsigned {hours} hours past the {settings.note_deadline_hours}-hour "
-                               f"deadline: complete and sign it (`chartkeep sign {record.path}`), "
-                               "then attest the late signature"))
         return out
-    key = "signed"
     clinician = settings.clinicians.get(signed.by)
     if clinician is None:
         out.append(problem("CK503", record.path, record.line("signed.by"),
@@ -71,26 +64,48 @@ def _signature(practice: Practice, record: Signable) -> list[Problem]:
         out.append(problem("CK504", record.path, record.line("signed.by"),
                            f"{signed.by} has no credential in chartkeep.toml: add credential = \"LCSW\" "
                            "(or theirs)"))
+    done = completed_at(record)
     if (isinstance(record, ProgressNote | GroupSession) and record.end is not None
             and done is not None and signed.at < done):
-        out.append(problem("CK502", record.path, record.line(f"{key}.at"),
+        out.append(problem("CK502", record.path, record.line("signed.at"),
                            f"signed at {signed.at:%Y-%m-%d %H:%M}, before the session ended "
                            f"({done:%Y-%m-%d %H:%M}): a note is signed after the session"))
     if clinician is not None and not _line_matches(body, clinician.name, clinician.credential):
-        out.append(problem("CK508", record.path, record.line(key),
+        out.append(problem("CK508", record.path, record.line("signed"),
                            f"signed in the front matter but the body lacks the line "
                            f"'{signature_line(clinician.name, clinician.credential, signed.at)}'"))
-    if done is not None and signed.at > done + deadline and record.attestation is None:
-        out.append(problem("CK506", record.path, record.line(f"{key}.at"),
-                           f"signed {signed.at:%Y-%m-%d %H:%M}, after the "
-                           f"{settings.note_deadline_hours}-hour deadline: add an attestation "
-                           f"(`chartkeep attest {record.path} --as {signed.by}`)"))
-    author = settings.clinicians.get(getattr(record, "clinician", "") or "")
-    if (author is not None and author.supervisor and record.cosigned is None
-            and done is not None and practice.now > done + deadline):
-        out.append(problem("CK507", record.path, record.line(key),
-                           f"{author.id} is supervised by {author.supervisor}: co-sign it "
-                           f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
+    return out
+
+
+def check_signatures(practice: Practice) -> list[Problem]:
+    """Deadlines: unsigned too long, signed late without attestation, co-signature missing."""
+    settings = practice.settings
+    deadline = dt.timedelta(hours=settings.note_deadline_hours)
+    out: list[Problem] = []
+    for record in _signables(practice):
+        done = completed_at(record)
+        if done is None:
+            continue
+        signed = record.signed
+        if signed is None:
+            if practice.now > done + deadline:
+                hours = int((practice.now - done - deadline).total_seconds() // 3600)
+                out.append(problem("CK501", record.path, 1,
+                                   f"unsigned {hours} hours past the {settings.note_deadline_hours}-hour "
+                                   f"deadline: complete and sign it (`chartkeep sign {record.path}`), "
+                                   "then attest the late signature"))
+            continue
+        if signed.at > done + deadline and record.attestation is None:
+            out.append(problem("CK506", record.path, record.line("signed.at"),
+                               f"signed {signed.at:%Y-%m-%d %H:%M}, after the "
+                               f"{settings.note_deadline_hours}-hour deadline: add an attestation "
+                               f"(`chartkeep attest {record.path} --as {signed.by}`)"))
+        author = settings.clinicians.get(getattr(record, "clinician", "") or "")
+        if (author is not None and author.supervisor and record.cosigned is None
+                and practice.now > done + deadline):
+            out.append(problem("CK507", record.path, record.line("signed"),
+                               f"{author.id} is supervised by {author.supervisor}: co-sign it "
+                               f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
     return out
 
 

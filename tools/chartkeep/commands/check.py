@@ -85,6 +85,11 @@ def run_check(args: argparse.Namespace) -> int:
 
     require_unlocked(root)
     wanted = [str(safe_relative(root, p)) for p in args.paths] or None
+    for name, rel in zip(args.paths, wanted or (), strict=False):
+        if not (root / rel).is_file():
+            from chartkeep.errors import UsageError
+
+            raise UsageError(f"{name}: no such file in the practice {root}")
     practice = load_practice(root, paths=wanted, as_of=parse_as_of(args.as_of))
     select = [s for s in args.select.split(",") if s.strip()]
     problems = run_checks(practice, lists=[args.checks], select=select, strict=args.strict)

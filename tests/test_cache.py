@@ -1,0 +1,68 @@
+"""The parse cache: same answers warm as cold, invalidated by edits and settings, only in .git."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from chartkeep.cache import cache_file
+from chartkeep.checks import run_checks
+from chartkeep.practice import load_practice
+from tests.conftest import AS_OF
+
+NOTE = "notes/C0001/2026-02-26-soap.md"
+
+
+def problems(root: Path, **kwargs: object) -> list[str]:
+    from chartkeep.commands.check import parse_as_of
+
+    practice = load_practice(root, as_of=parse_as_of(AS_OF), **kwargs)  # type: ignore[arg-type]
+    return [p.as_text() for p in run_checks(practice)]
+
+
+def test_warm_equals_cold_and_edits_are_seen(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    note = practice / NOTE
+    note.write_text(note.read_text().replace('service: "90837"', 'service: "90834"'))
+    cold = problems(practice)
+    assert cache_file(practice) is not None and cache_file(practice).exists()  # type: ignore[union-attr]
+    assert problems(practice) == cold
+    assert problems(practice, use_cache=False) == cold
+    assert any("CK201" in line for line in cold)
+    note.write_text(note.read_text().replace('service: "90834"', 'service: "90837"'))
+    assert not any("CK201" in line for line in problems(practice))
+
+
+def test_settings_change_invalidates(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    assert not any("CK112" in line for line in problems(practice))
+    settings = practice / "chartkeep.toml"
+    settings.write_text(settings.read_text().replace("[clinicians.mo]", "[clinicians.maya]"))
+    assert any("CK112" in line for line in problems(practice))
+
+
+def test_no_cache_outside_git(practice: Path, tmp_path: Path, monkeypatch: object) -> None:
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    problems(practice)
+    after = {p for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before
+    assert cache_file(practice) is None
+
+
+def test_damaged_cache_is_only_slower(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    cold = problems(practice)
+    store = cache_file(practice)
+    assert store is not None
+    store.write_bytes(b"not a pickle")
+    assert problems(practice) == cold
+
+
+def test_slim_records_read_their_body_again(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    problems(practice)
+    warm = load_practice(practice)
+    note = next(n for n in warm.notes if n.path == NOTE)
+    assert note.raw.body_text is None  # from the cache
+    assert "## Subjective" in note.raw.body
+    assert note.raw.section("Plan") is not None
