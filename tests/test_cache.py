@@ -8,6 +8,7 @@ from pathlib import Path
 from chartkeep.cache import cache_file
 from chartkeep.checks import run_checks
 from chartkeep.practice import load_practice
+
 from tests.conftest import AS_OF
 
 NOTE = "notes/C0001/2026-02-26-soap.md"

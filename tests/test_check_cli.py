@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from chartkeep.cli import main
+
 from tests.conftest import AS_OF
 
 NOTE = "notes/C0001/2026-02-26-soap.md"

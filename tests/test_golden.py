@@ -10,8 +10,8 @@ from contextlib import chdir, redirect_stdout
 from pathlib import Path
 
 import pytest
-
 from chartkeep.cli import main
+
 from tests.conftest import AS_OF, DATA, FIXTURE_PRACTICE
 
 INVALID = sorted((DATA / "invalid").glob("*.md"))

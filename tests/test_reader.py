@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from chartkeep.practice import make_env, parse_file
 from chartkeep.reader import read_record
 from chartkeep.schema import STANDARD_NOTE_TYPES
 from chartkeep.settings import Settings
 from chartkeep.yamlstrict import resolve_plain
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ENV = make_env(Settings(), dict(STANDARD_NOTE_TYPES))
 

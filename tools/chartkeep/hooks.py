@@ -14,7 +14,10 @@ from pathlib import Path
 from chartkeep.errors import RefusedError
 from chartkeep.layout import atomic_write
 
-GUARDS: tuple[str, ...] = ("chartkeep.gitcrypt.guard:refuse_plaintext",)
+GUARDS: tuple[str, ...] = (
+    "chartkeep.gitcrypt.guard:refuse_plaintext",
+    "chartkeep.checks.locking:refuse_signed_changes",
+)
 HOOKS = ("pre-commit",)
 MARKER = "# installed by chartkeep"
 

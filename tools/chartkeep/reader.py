@@ -23,7 +23,7 @@ GITCRYPT_MAGIC = b"\x00GITCRYPT\x00"
 BOM = "\ufeff"
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 ADDENDUM_PREFIX = "Addendum"
 
 
@@ -38,7 +38,7 @@ class Section:
 
     @property
     def is_empty(self) -> bool:
-        return not _COMMENT.sub("", self.text).strip()
+        return not COMMENT.sub("", self.text).strip()
 
 
 @dataclass

@@ -125,6 +125,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("status", "str", "caseload status", "always", ("active", "discharged")),
         Field("intake_date", "date", "first contact"),
         Field("discharge_date", "date", "date of discharge"),
+        Field("template", "str", "template name@version"),
     ),
     "plan": (
         Field("record", "str", "record type", "always", ("plan",)),
@@ -422,7 +423,8 @@ def _closest(name: str, known: dict[str, Field]) -> str | None:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list"}
+    return names.get(type(value), type(value).__name__)
 
 
 def json_schema() -> dict[str, Any]:

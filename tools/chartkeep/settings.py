@@ -140,10 +140,10 @@ def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[Problem]]:
             bad(f"[clinicians.{cid}] has unknown keys {sorted(extra)}")
         if not table.get("name") or not table.get("credential"):
             bad(f"[clinicians.{cid}] needs name and credential (e.g. credential = \"LCSW\")")
-        fields = {k: str(v) for k, v in table.items() if k in _CLINICIAN_KEYS}
-        fields.setdefault("name", cid)
-        fields.setdefault("credential", "")
-        clinicians[cid] = Clinician(id=cid, **fields)
+        given = {k: str(v) for k, v in table.items() if k in _CLINICIAN_KEYS}
+        given.setdefault("name", cid)
+        given.setdefault("credential", "")
+        clinicians[cid] = Clinician(id=cid, **given)
     for clinician in clinicians.values():
         if clinician.supervisor and clinician.supervisor not in clinicians:
             bad(f"[clinicians.{clinician.id}] supervisor {clinician.supervisor!r} is not a clinician")
@@ -153,10 +153,16 @@ def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[Problem]]:
         extra = set(table) - _PAYER_KEYS
         if extra:
             bad(f"[payers.{pid}] has unknown keys {sorted(extra)}")
-        fields: dict[str, Any] = {}
+        options: dict[str, Any] = {}
         for key in _PAYER_KEYS & set(table):
-            fields[key] = int(table[key]) if key == "repeat_intake_days" else str(table[key])
-        payers[pid] = Payer(id=pid, **fields)
+            if key == "repeat_intake_days":
+                if isinstance(table[key], int) and not isinstance(table[key], bool):
+                    options[key] = table[key]
+                else:
+                    bad(f"[payers.{pid}] repeat_intake_days = {table[key]!r} should be a number of days")
+            else:
+                options[key] = str(table[key])
+        payers[pid] = Payer(id=pid, **options)
 
     checks = raw.get("checks", {})
     disable: tuple[str, ...] = ()

@@ -159,13 +159,13 @@ def load(text: str, path: str, first_line: int) -> Loaded:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark is not None else 0)
+        where = first_line + (mark.line if mark is not None else 0)
         what = (error.problem or "syntax error").strip()
         out.problems.append(
             problem(
                 "CK007",
                 path,
-                line,
+                where,
                 f"YAML could not be read ({what}); check the indentation and quote values "
                 'that contain ": " or start with a special character',
             )

@@ -93,10 +93,10 @@ _SENTENCE_BREAK = str.maketrans({"!": ".", "?": ".", "\n": ". "})
 def features(record: Record) -> Features:
     """Body length, sentence fingerprints (cloned notes) and capitalised pairs (other names)."""
     from chartkeep.checks.privacy import name_pairs
-    from chartkeep.reader import _COMMENT
+    from chartkeep.reader import COMMENT
 
     body = record.raw.body
-    text = _COMMENT.sub("", body) if "<!--" in body else body
+    text = COMMENT.sub("", body) if "<!--" in body else body
     sentences = set()
     for sentence in text.translate(_SENTENCE_BREAK).split(". "):
         words = " ".join(sentence.lower().split())

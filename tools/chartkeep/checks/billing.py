@@ -216,12 +216,8 @@ def check_overlaps(practice: Practice) -> list[Problem]:
         start, end = session.starts_at(), session.ends_at()
         if start is None or end is None or end <= start:
             continue
-        if isinstance(session, GroupSession):
-            identity = f"group:{session.group}:{start}"
-        elif session.group:
-            identity = f"group:{session.group}:{start}"
-        else:
-            identity = session.path
+        group = getattr(session, "group", None)  # a group session and its member notes are one
+        identity = f"group:{group}:{start}" if group else session.path
         by_clinician[session.clinician].append((start, end, identity, session))
     out = []
     for sessions in by_clinician.values():

@@ -13,7 +13,7 @@ from chartkeep.checks import Env, Features, features
 from chartkeep.model import ProgressNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
-from chartkeep.reader import _COMMENT
+from chartkeep.reader import COMMENT
 
 _VAGUE = re.compile(
     r"\b(?:seem(?:s|ed)?|appear(?:s|ed)?)\s+(?:to\s+(?:be|feel)\s+)?(?:a\s+bit\s+|kind\s+of\s+|very\s+|really\s+|quite\s+)?"
@@ -49,7 +49,7 @@ def _features(practice: Practice, note: ProgressNote) -> Features:
 
 
 def _clinical_text(note: ProgressNote) -> str:
-    return _COMMENT.sub(lambda m: " " * len(m.group(0)), note.raw.body)
+    return COMMENT.sub(lambda m: " " * len(m.group(0)), note.raw.body)
 
 
 def _wording(note: ProgressNote) -> list[Problem]:

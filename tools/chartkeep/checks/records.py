@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from chartkeep.checks import Env
 from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
 from chartkeep.model import (
     Client,
@@ -16,7 +17,6 @@ from chartkeep.model import (
     Session,
     TreatmentPlan,
 )
-from chartkeep.checks import Env
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 

@@ -10,6 +10,7 @@ from chartkeep.checks import Env
 from chartkeep.model import GroupSession, ProgressNote, Record, Signable, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
+from chartkeep.reader import COMMENT
 
 SIGNATURE_LINE = re.compile(r"^Electronically signed by (?P<name>.+?), (?P<credential>[^,]+?) on (?P<at>.+)$", re.M)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b", re.I)
@@ -43,6 +44,8 @@ def local(record: Record, env: Env) -> list[Problem]:
     settings = env.settings
     out = []
     body = record.raw.body
+    if "<!--" in body:  # prompts and reminders in comments are not the record
+        body = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     image = _IMAGE.search(body) if ("![" in body or "<img" in body.lower()) else None
     if image and re.search(r"signature|signed", body[max(0, image.start() - 200) : image.end() + 50], re.I):
         line = record.raw.body_line + body.count("\n", 0, image.start())
