@@ -7,7 +7,7 @@ CK := $(BIN)/chartkeep
 PRACTICE ?= .
 SERVE ?= 1
 SIZE ?= 12000
-DEB_PACKAGES := git-crypt chromium age
+DEB_PACKAGES := git-crypt chromium age openssh-client
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps test lint demo check new-note new-client new-group-note watch \
@@ -24,7 +24,7 @@ $(BIN)/chartkeep: pyproject.toml
 
 setup: $(BIN)/chartkeep ## Create .venv and install chartkeep with its test extras
 
-system-deps: ## Install Debian packages the tests use (git-crypt, chromium, age) when root
+system-deps: ## Install Debian packages the tests use (git-crypt, chromium, age, openssh-client) when root
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

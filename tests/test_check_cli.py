@@ -33,6 +33,7 @@ def edit(root: Path, path: str, old: str, new: str) -> None:
 
 
 def test_clean_practice_prints_nothing_but_warnings_and_exits_0(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)  # history checks need git
     result = run(practice, "--select", "CK0,CK1,CK2,CK3,CK5,CK6")
     assert result.stdout == "" and result.stderr == ""
     assert result.returncode == 0
@@ -55,6 +56,12 @@ def test_json_output(practice: Path) -> None:
     assert set(items[0]) == {"path", "line", "severity", "code", "message"}
     clean = run(practice, "--format", "json", "--select", "CK9")
     assert json.loads(clean.stdout) == [] and clean.returncode == 0
+
+
+def test_not_a_git_repository_is_one_notice(practice: Path) -> None:
+    result = run(practice, "--select", "CK505")
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 1 and "warning CK505" in result.stdout
 
 
 def test_strict_turns_warnings_into_errors(practice: Path) -> None:

@@ -99,18 +99,21 @@ def audit(practice: Practice) -> Report:
         if p.severity == ERROR and p.code not in shown and (p.path, p.line, p.code) not in seen_locking
     )
     if len(uncommitted) > 5:
-        uncommitted = [Finding(
-            f"{len(uncommitted)} notes",
-            f"signed, but no signed version was ever committed (e.g. {uncommitted[0].where}): "
-            "commit them",
-        )]
+        uncommitted = [
+            Finding(
+                f"{len(uncommitted)} notes",
+                f"signed, but no signed version was ever committed (e.g. {uncommitted[0].where}): "
+                "commit them",
+            )
+        ]
     sections = (
         Section(f"Unsigned past the {deadline}-hour deadline", unsigned),
         Section("Signed notes changed after signing", (*changed, *uncommitted)),
         Section("Treatment plans due or missing", tuple(plan_findings(practice))),
-        Section("Measures the plan tracks, missing", tuple(
-            Finding(p.path, _short(p.message)) for p in by_code.get("CK414", [])
-        )),
+        Section(
+            "Measures the plan tracks, missing",
+            tuple(Finding(p.path, _short(p.message)) for p in by_code.get("CK414", [])),
+        ),
         Section("Appointments passed without a note", tuple(appointment_findings(practice))),
         Section("Check errors", errors),
     )
@@ -163,8 +166,11 @@ def appointment_findings(practice: Practice) -> list[Finding]:
             continue
         last = max(n.date for n in notes)
         pending = sorted(
-            {(n.next_appointment, n.path) for n in notes
-             if n.next_appointment and last < n.next_appointment < practice.today},
+            {
+                (n.next_appointment, n.path)
+                for n in notes
+                if n.next_appointment and last < n.next_appointment < practice.today
+            },
         )
         if pending:
             day, path = pending[0]
@@ -206,38 +212,67 @@ def note_history(root: Path, rel: str, history: History, settings: Settings) -> 
     if (root / ".chartkeep" / "allowed_signers").is_file():
         verdicts = history.verify(v.commit.id for v in chain)
     events: list[Event] = []
+    local = _to_practice_time(settings)
     previous: str | None = None
     signed_text: str | None = None
     for version in chain:
         commit = version.commit
         who = f"{commit.author} <{commit.email}>" if commit.email else commit.author
         status, principal = verdicts.get(commit.id, ("", ""))
-        extra = {"G": f"SSH-signed, verified ({principal})", "B": "SSH signature BAD",
-                 "U": "SSH-signed, key not in allowed_signers", "E": "SSH signature cannot be checked"}
+        extra = {
+            "G": f"SSH-signed, verified ({principal})",
+            "B": "SSH signature BAD",
+            "U": "SSH-signed, key not in allowed_signers",
+            "E": "SSH signature cannot be checked",
+        }
         note = extra.get(status, "")
         if version.blob is None:
-            events.append(Event(commit.at, "deleted", who, commit.short, note))
+            events.append(Event(local(commit.at), "deleted", who, commit.short, note))
             previous = None
             continue
         text = history.text(rel, version.blob)
         if text is None:
-            events.append(Event(commit.at, "changed (unreadable)", who, commit.short, note))
+            events.append(Event(local(commit.at), "changed (unreadable)", who, commit.short, note))
             continue
         what = _describe(previous, text, signed_text)
         if signed_text is None and is_signed(text):
             signed_text = text
-        events.append(Event(commit.at, what, who, commit.short, note))
+        events.append(Event(local(commit.at), what, who, commit.short, note))
         previous = text
     path = root / rel
     if path.is_file():
         current = path.read_bytes().decode("utf-8", "replace")
         if previous is not None and current != previous:
             broken = signed_text is not None and locked_change(signed_text, current) is not None
-            events.append(Event(None, "changed after signing" if broken else "uncommitted changes",
-                                "", "", "CK505: see `chartkeep check`" if broken else ""))
+            events.append(
+                Event(
+                    None,
+                    "changed after signing" if broken else "uncommitted changes",
+                    "",
+                    "",
+                    "CK505: see `chartkeep check`" if broken else "",
+                )
+            )
     elif previous is not None:
         events.append(Event(None, "deleted (not committed)", "", ""))
     return events
+
+
+def _to_practice_time(settings: Settings):  # type: ignore[no-untyped-def]
+    """Commit times shown in the practice's time zone, like the notes' own times."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(settings.timezone)
+    except (KeyError, ValueError, ImportError, OSError):
+        zone = None
+
+    def local(at: dt.datetime) -> dt.datetime:
+        if zone is None or at.tzinfo is None:
+            return at.replace(tzinfo=None)
+        return at.astimezone(zone).replace(tzinfo=None)
+
+    return local
 
 
 def _describe(previous: str | None, text: str, signed_text: str | None) -> str:

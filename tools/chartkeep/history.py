@@ -102,8 +102,17 @@ class History:
             return {}
         specs = [f":(top,literal){self.prefix}{p}" for p in (paths or PROTECTED_DIRS)]
         out = self.git(
-            "log", "-z", "--raw", "--no-abbrev", "--no-renames", "--topo-order", "--reverse",
-            "--format=%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "HEAD", "--", *specs,
+            "log",
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--topo-order",
+            "--reverse",
+            "--format=%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s",
+            "HEAD",
+            "--",
+            *specs,
         )
         found: dict[str, list[Version]] = {}
         for chunk in out.split("\x01")[1:]:
@@ -254,8 +263,15 @@ class History:
             return {}
         signers = self.root / ALLOWED_SIGNERS
         out = self.git(
-            "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={signers}",
-            "log", "--no-walk=unsorted", "-z", "--format=%H%x1f%G?%x1f%GS", *wanted,
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            f"gpg.ssh.allowedSignersFile={signers}",
+            "log",
+            "--no-walk=unsorted",
+            "-z",
+            "--format=%H%x1f%G?%x1f%GS",
+            *wanted,
         )
         result = {}
         for record in out.split("\0"):

@@ -144,7 +144,7 @@ class GroupSession(Session):
 
 
 @dataclass(frozen=True)
-class PsychotherapyNote(Record):
+class PsychotherapyNote(Signable):
     client: str = ""
     date: dt.date = dt.date.min
     clinician: str | None = None

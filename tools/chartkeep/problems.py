@@ -114,6 +114,7 @@ CATALOGUE: dict[str, CheckCode] = _catalogue(
     ("CK506", WARNING, "signed after the deadline without an attestation"),
     ("CK507", ERROR, "supervised clinician's note without co-signature past the deadline"),
     ("CK508", ERROR, "signature is an image or does not match the signed field"),
+    ("CK509", ERROR, "signing commit not SSH-signed by the signer's key"),
     # CK6xx privacy
     ("CK601", ERROR, "another client's name inside a note"),
     ("CK602", ERROR, "client name in a file path"),

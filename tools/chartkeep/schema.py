@@ -175,6 +175,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("date", "date", "date, YYYY-MM-DD", "always"),
         Field("clinician", "str", "clinician id"),
         Field("template", "str", "template name@version"),
+        *SIGNING,
     ),
 }
 RECORD_TYPES = tuple(RECORD_FIELDS)

@@ -4,7 +4,8 @@
   the parse stage, so their results are cached with the file and computed on both cores;
 - practice checks `check_x(practice) -> list[Problem]` compare records (plans in force,
   overlapping sessions, cloned notes, other clients' names) or today's date (deadlines). They read
-  the records' front matter and the small `Features` taken from each body, never the bodies.
+  the records' front matter and the small `Features` taken from each body, never the bodies. The
+  exception at the edge is `locking`, which compares signed notes with their signing commits.
 
 `run_checks` adds the practice checks to what loading found and applies the practice's
 severity settings and the command line's selection. Named lists select families as beancount's
@@ -64,6 +65,7 @@ PRACTICE_CHECKS: tuple[str, ...] = (
     "signatures:check_signatures",
     "privacy:check_privacy",
     "quality:check_quality",
+    "locking:check_locking",  # the one check that reads git history (one pass, cached in .git)
 )
 EXTRA_CHECKS: list[str] = []  # capabilities (signing history) append "module:function" here
 # Named lists: which code families each selects.

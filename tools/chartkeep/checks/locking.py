@@ -102,9 +102,7 @@ def lock_states(practice: Practice, history: History) -> list[LockState]:
     return [s for s in states.values() if s.signing is not None or s.signed_on_disk]
 
 
-def _verify(
-    practice: Practice, history: History, states: dict[str, LockState], cache: _Cache
-) -> None:
+def _verify(practice: Practice, history: History, states: dict[str, LockState], cache: _Cache) -> None:
     """Signing commits of clinicians with a `signing_key` must verify (replaces states)."""
     pending: list[tuple[str, str, Version]] = []
     for state in states.values():
@@ -144,7 +142,11 @@ def _verify(
         )
         state = states[path]
         states[path] = LockState(
-            path, state.signing, state.signer, (*state.problems, extra), state.on_disk,
+            path,
+            state.signing,
+            state.signer,
+            (*state.problems, extra),
+            state.on_disk,
             state.signed_on_disk,
         )
 
@@ -192,11 +194,17 @@ class _Cache:
         if not entry or entry.get("key") != key:
             return None
         index = entry["signing"]
-        problems = tuple(Problem(path, line, code, severity, message)
-                         for line, code, severity, message in entry["problems"])
+        problems = tuple(
+            Problem(path, line, code, severity, message)
+            for line, code, severity, message in entry["problems"]
+        )
         return LockState(
-            path, chain[index] if index >= 0 else None, entry["signer"], problems,
-            entry["on_disk"], entry["signed_on_disk"],
+            path,
+            chain[index] if index >= 0 else None,
+            entry["signer"],
+            problems,
+            entry["on_disk"],
+            entry["signed_on_disk"],
         )
 
     def put(self, path: str, key: str, chain: list[Version], state: LockState) -> None:
@@ -217,9 +225,10 @@ class _Cache:
 
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self.file, json.dumps(
-                {"format": self.FORMAT, "entries": self.entries, "verified": self.verified}
-            ))
+            atomic_write(
+                self.file,
+                json.dumps({"format": self.FORMAT, "entries": self.entries, "verified": self.verified}),
+            )
         except OSError:
             pass  # a cache that cannot be written is only slower
 
@@ -254,17 +263,25 @@ def _state(history: History, path: str, chain: list[Version], current: str | Non
     problems: list[Problem] = []
     if current is None:
         restore = f"{chain[-1].commit.short}~1" if chain[-1].blob is None else "HEAD"
-        problems.append(problem(
-            "CK505", path, 0,
-            f"this note was signed in commit {when} and has been deleted: a signed record is kept. "
-            f"Restore it with `git checkout {restore} -- {path}`",
-        ))
+        problems.append(
+            problem(
+                "CK505",
+                path,
+                0,
+                f"this note was signed in commit {when} and has been deleted: a signed record is kept. "
+                f"Restore it with `git checkout {restore} -- {path}`",
+            )
+        )
     elif not signed_now:
-        problems.append(problem(
-            "CK505", path, 1,
-            f"signed in commit {when}, but its `signed:` field has been removed. Restore the signed "
-            f"text ({fix}) and put corrections in an addendum (`chartkeep addendum {path}`)",
-        ))
+        problems.append(
+            problem(
+                "CK505",
+                path,
+                1,
+                f"signed in commit {when}, but its `signed:` field has been removed. Restore the signed "
+                f"text ({fix}) and put corrections in an addendum (`chartkeep addendum {path}`)",
+            )
+        )
     else:
         # A later commit locks its signed addenda only when it is itself a legitimate
         # continuation of the signed text: an edit committed with --no-verify locks nothing.
@@ -298,6 +315,7 @@ def _state(history: History, path: str, chain: list[Version], current: str | Non
             problems.append(problem("CK505", path, change.line, message))
             break
     return LockState(path, signing, signer, tuple(problems), on_disk, signed_now)
+
 
 def refuse_signed_changes(root: Path) -> list[str]:
     """Pre-commit guard: refuse a commit that alters a signed note's text (staged vs HEAD), and

@@ -7,7 +7,7 @@ import argparse
 from chartkeep.cli import practice_option
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = sub.add_parser(
         "check",
         help="check notes against the documentation rules",
