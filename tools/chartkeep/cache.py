@@ -34,11 +34,20 @@ def cache_file(root: Path) -> Path | None:
     return git / "chartkeep" / "parsed.pickle" if git.is_dir() else None
 
 
+# The code whose change can change a cached result: reading, the schema, the record checks.
+_RULE_SOURCES = (
+    "reader.py", "yamlstrict.py", "schema.py", "model.py", "billing.py", "icd10.py",
+    "settings.py", "templates.py", "practice.py", "problems.py", "cache.py", "checks",
+)
+
+
 def cache_key(env: Env) -> str:
     """Changes whenever what a record check could see changes: code, settings, templates."""
     digest = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
-    for source in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(source.read_bytes())
+    for name in _RULE_SOURCES:
+        target = _PACKAGE / name
+        for source in sorted(target.rglob("*.py")) if target.is_dir() else [target]:
+            digest.update(source.read_bytes())
     digest.update(repr(env).encode())
     return digest.hexdigest()
 

@@ -11,6 +11,7 @@ place in a progress note and are refused with their line.
 from __future__ import annotations
 
 import re
+from sys import intern
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,23 @@ import yaml
 from chartkeep.problems import Problem, problem
 
 try:  # libyaml is in every PyYAML wheel we pin; the pure-Python parser is the fallback
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: "tag:yaml.org,2002:str",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's composer without PyYAML's YAML 1.1 tag guessing: we resolve scalars ourselves,
+    so the per-scalar callback into the Python resolver is skipped."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        return _DEFAULT_TAGS[kind]
 
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[-+]?(?:[1-9][0-9]*|0)?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?(?:[1-9][0-9]*|0)[eE][-+]?[0-9]+")
@@ -40,6 +55,9 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:value",
 }
 MAX_NODES = 20_000
+# Field names and short values ("denied", "in-person", "F33.0") repeat in every record: one
+# shared string each keeps memory and the parse cache small.
+INTERN_UP_TO = 24
 
 
 @dataclass
@@ -101,8 +119,9 @@ class _Walker:
             return None
         if isinstance(node, yaml.ScalarNode):
             if not node.style:  # None from PyYAML, "" from libyaml: a plain scalar
-                return resolve_plain(node.value)
-            return node.value
+                value = resolve_plain(node.value)
+                return intern(value) if isinstance(value, str) and len(value) <= INTERN_UP_TO else value
+            return intern(node.value) if len(node.value) <= INTERN_UP_TO else node.value
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, f"{key}.{i}") for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
@@ -119,8 +138,8 @@ class _Walker:
             if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
                 self.fail("CK011", key_node, "merge keys (<<) are not allowed; write the fields out")
                 continue
-            name = str(key_node.value)
-            child = f"{key}.{name}" if key else name
+            name = intern(str(key_node.value))
+            child = intern(f"{key}.{name}") if key else name
             if name in first_line:
                 self.fail(
                     "CK009",

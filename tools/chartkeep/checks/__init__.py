@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -43,8 +44,11 @@ class Features:
     """What the practice checks need from a body, taken once in the parse stage."""
 
     chars: int
-    sentences: frozenset[int]
+    sentences: bytes  # sorted CRC-32s of the body's sentences, packed (compact in the cache)
     names: tuple[tuple[str, int], ...]  # capitalised word pairs (case-folded) and their line
+
+    def sentence_set(self) -> set[int]:
+        return set(array("I", self.sentences))
 
 
 RECORD_CHECKS: tuple[str, ...] = (
@@ -89,9 +93,6 @@ def local_problems(record: Record, env: Env) -> list[Problem]:
     return found
 
 
-_SENTENCE_BREAK = str.maketrans({"!": ".", "?": ".", "\n": ". "})
-
-
 def features(record: Record) -> Features:
     """Body length, sentence fingerprints (cloned notes) and capitalised pairs (other names)."""
     from chartkeep.checks.privacy import name_pairs
@@ -100,11 +101,11 @@ def features(record: Record) -> Features:
     body = record.raw.body
     text = COMMENT.sub("", body) if "<!--" in body else body
     sentences = set()
-    for sentence in text.translate(_SENTENCE_BREAK).split(". "):
+    for sentence in text.replace("\n", ". ").replace("!", ".").replace("?", ".").split(". "):
         words = " ".join(sentence.lower().split())
         if len(words) >= 25 and not words.startswith(("#", "electronically signed by")):
             sentences.add(zlib.crc32(words.encode()))
-    return Features(len(body), frozenset(sentences), name_pairs(record.raw))
+    return Features(len(body), array("I", sorted(sentences)).tobytes(), name_pairs(record.raw))
 
 
 def run_checks(

@@ -28,6 +28,9 @@ _OPINION = re.compile(
     r"lazy|manipulative|attention[- ]seeking|crazy|hysterical|whiny|drama\s+queen|difficult\s+client)\b",
     re.I,
 )
+# Cheap prefilter: the opinion pattern only runs on bodies that contain one of these.
+_OPINION_WORDS = ("i think", "i feel", "i believe", "i suspect", "lazy", "manipulat", "attention",
+                  "crazy", "hysterical", "whiny", "drama", "difficult client")
 MIN_NOTES_FOR_LENGTH = 20
 LONG_FACTOR = 4.0
 SHORT_FACTOR = 0.25
@@ -62,7 +65,7 @@ def _wording(note: ProgressNote) -> list[Problem]:
         out.append(problem("CK701", note.path, line,
                            f"vague wording {vague.group(0)!r}: describe what you observed "
                            "(e.g. 'tearful, speech slowed, said \"I can't sleep\"')"))
-    opinion = _OPINION.search(text)
+    opinion = _OPINION.search(text) if any(word in lowered for word in _OPINION_WORDS) else None
     if opinion:
         line = note.raw.body_line + text.count("\n", 0, opinion.start())
         out.append(problem("CK704", note.path, line,
@@ -110,8 +113,8 @@ def _consecutive(practice: Practice) -> Iterator[tuple[ProgressNote, ProgressNot
 def _clones(practice: Practice) -> list[Problem]:
     out = []
     for previous, note in _consecutive(practice):
-        before = _features(practice, previous).sentences
-        now = _features(practice, note).sentences
+        before = _features(practice, previous).sentence_set()
+        now = _features(practice, note).sentence_set()
         if len(now) < MIN_SENTENCES or len(before) < MIN_SENTENCES:
             continue
         shared = len(now & before) / len(now | before)
