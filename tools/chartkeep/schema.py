@@ -99,6 +99,7 @@ SIGNING = (
     ),
     Field("late", "bool", "true when signed after the practice's deadline"),
 )
+TEMPLATE = Field("template", "str", "template name@version (set by the scaffolder)")
 SESSION_TIMES = (
     Field("date", "date", "date of service, YYYY-MM-DD", "always"),
     Field("start", "time", 'start time "HH:MM" (24-hour)', "billable"),
@@ -125,7 +126,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("status", "str", "caseload status", "always", ("active", "discharged")),
         Field("intake_date", "date", "first contact"),
         Field("discharge_date", "date", "date of discharge"),
-        Field("template", "str", "template name@version"),
+        TEMPLATE,
     ),
     "plan": (
         Field("record", "str", "record type", "always", ("plan",)),
@@ -140,7 +141,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("diagnoses", "codes", "ICD-10-CM codes the plan treats", "always"),
         Field("goals", "goals", "goal id → measurable goal, e.g. G1: ...", "always"),
         Field("measures", "texts", "instruments the plan tracks", allowed=tuple(MEASURES)),
-        Field("template", "str", "template name@version"),
+        TEMPLATE,
         *SIGNING,
     ),
     "note": (
@@ -156,7 +157,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("measures", "map", "outcome measures", fields=MEASURE_FIELDS),
         Field("session", "int", "session number", minimum=1),
         Field("next_appointment", "date", "next appointment, YYYY-MM-DD"),
-        Field("template", "str", "template name@version"),
+        TEMPLATE,
         Field("group", "str", "group id, for a member's note of a group session"),
         Field("medication", "text", "medication changes and adherence"),
         *SIGNING,
@@ -166,7 +167,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("group", "str", "group id (the folder name)", "always"),
         *SESSION_TIMES,
         Field("members", "codes", "client codes of the members present", "always"),
-        Field("template", "str", "template name@version"),
+        TEMPLATE,
         *SIGNING,
     ),
     "psychotherapy": (
@@ -174,7 +175,7 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("client", "code", "client code", "always"),
         Field("date", "date", "date, YYYY-MM-DD", "always"),
         Field("clinician", "str", "clinician id"),
-        Field("template", "str", "template name@version"),
+        TEMPLATE,
         *SIGNING,
     ),
 }

@@ -112,8 +112,6 @@ class _Walker:
             ))
             return None
         self.seen.add(id(node))
-        if key:
-            self.out.lines.setdefault(key, self.line(node))
         if node.tag not in _STANDARD_TAGS:
             self.fail("CK011", node, f"{key or 'value'}: tag {node.tag!r} is not allowed; remove it")
             return None
@@ -123,7 +121,13 @@ class _Walker:
                 return intern(value) if isinstance(value, str) and len(value) <= INTERN_UP_TO else value
             return intern(node.value) if len(node.value) <= INTERN_UP_TO else node.value
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, f"{key}.{i}") for i, item in enumerate(node.value)]
+            items = []
+            lines = self.out.lines
+            for index, item in enumerate(node.value):
+                child = f"{key}.{index}"
+                lines[child] = item.start_mark.line + self.offset
+                items.append(self.convert(item, child))
+            return items
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, key)
         return None  # pragma: no cover
@@ -148,8 +152,9 @@ class _Walker:
                     "keep one and delete the other",
                 )
                 continue
-            first_line[name] = self.line(key_node)
-            self.out.lines[child] = self.line(key_node)
+            line = key_node.start_mark.line + self.offset
+            first_line[name] = line
+            self.out.lines[child] = line
             result[name] = self.convert(value_node, child)
         return result
 
