@@ -237,6 +237,7 @@ CASES: dict[str, tuple[str, bytes | str]] = {
         fm("modality", "video", fm("pos", '"10"', add('modifiers: ["95"]'))),
     ),
     "CK205-home-but-pos-02": (NOTE, fm("pos", '"02"', VIDEO)),
+    "CK205-relatives-home-is-not-home": (NOTE, VIDEO.replace("home, Springfield IL", "a relative's home, Joliet IL")),
     "CK205-in-person-with-pos-10": (NOTE, fm("pos", '"10"')),
     "CK206-video-without-modifier": (NOTE, fm("modifiers", "[]", VIDEO)),
     "CK206-in-person-with-95": (NOTE, add('modifiers: ["95"]')),
@@ -443,6 +444,8 @@ VALID: dict[str, tuple[str, str]] = {
         .replace('"11"', "11"),
     ),
     "video-at-home": (NOTE, VIDEO),
+    "video-from-a-nursing-home-is-elsewhere": (NOTE, fm("pos", '"02"', VIDEO.replace("home, Springfield IL", "nursing home lounge, Joliet IL"))),
+    "video-from-client-s-home": (NOTE, VIDEO.replace("home, Springfield IL", "client's home in Joliet")),
     "audio-with-reason": (
         NOTE,
         add(

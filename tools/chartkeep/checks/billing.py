@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 from chartkeep import billing
@@ -13,6 +14,9 @@ from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 
 PSYCHOTHERAPY_KINDS = {"timed"}
+# The client's own home, said first ("home, Springfield IL", "client's home"); "nursing home",
+# "group home" or "a relative's home" are elsewhere (place of service 02).
+_AT_HOME = re.compile(r"(?:at\s+|the\s+)?(?:client'?s\s+|own\s+|their\s+|his\s+|her\s+)?(?:home|residence)\b")
 
 
 def local(record: Record, env: Env) -> list[Problem]:
@@ -124,7 +128,7 @@ def _telehealth(practice: Practice, note: ProgressNote) -> list[Problem]:
                                    f"modifier {modifier} is for telehealth; this session was in person"))
         return out
     location = (note.client_location or "").strip()
-    at_home = "home" in location.lower()
+    at_home = bool(_AT_HOME.match(location.lower()))
     expected = payer.telehealth_pos_home if at_home else payer.telehealth_pos_elsewhere
     if location and note.pos != expected:
         where = "at home" if at_home else "not at home"
