@@ -175,15 +175,20 @@ def load_practice(
         all_paths = [p for p in all_paths if p in wanted or _is_context(p)]
     from chartkeep.cache import parse_cached
 
-    for parsed in parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache):
-        practice.raws.append(parsed.raw)
-        practice.problems.extend(parsed.problems)
-        if parsed.record is not None:
-            practice.records.append(parsed.record)
-            if parsed.features is not None:
-                practice.features[parsed.record.path] = parsed.features
-    _index(practice)
+    add_parsed(practice, parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache))
+    index_records(practice)
     return practice
+
+
+def add_parsed(practice: Practice, parsed: Iterable[Parsed]) -> None:
+    """Add parsed files to a practice (then `index_records` sorts them into clients, notes, …)."""
+    for item in parsed:
+        practice.raws.append(item.raw)
+        practice.problems.extend(item.problems)
+        if item.record is not None:
+            practice.records.append(item.record)
+            if item.features is not None:
+                practice.features[item.record.path] = item.features
 
 
 def _is_context(path: str) -> bool:
@@ -192,7 +197,10 @@ def _is_context(path: str) -> bool:
     return name == "client.md" or name.startswith("plan-")
 
 
-def _index(practice: Practice) -> None:
+def index_records(practice: Practice) -> None:
+    """Sort `practice.records` into clients, plans, notes, groups and private notes, afresh."""
+    practice.clients, practice.plans = {}, {}
+    practice.notes, practice.groups, practice.private = [], [], []
     for record in practice.records:
         if isinstance(record, Client):
             if record.client in practice.clients:
