@@ -91,8 +91,9 @@ build: setup ## Build the chart site into a private directory
 serve: setup ## Serve the chart on http://127.0.0.1:8000 with a token
 	$(CK) serve --practice $(PRACTICE)
 
-bench: setup system-deps ## Benchmarks at SIZE notes (default 12000); writes BENCHMARKS.md
-	$(BIN)/python bench/run.py --size $(SIZE)
+BIG ?= 0
+bench: setup system-deps ## Benchmarks at SIZE notes (default 12000; BIG=250000 adds one huge check); writes BENCHMARKS.md
+	$(BIN)/python bench/run.py --size $(SIZE) --big $(BIG)
 
 clean: ## Remove .venv and build leftovers
 	rm -rf $(VENV) build *.egg-info tools/*.egg-info .pytest_cache

@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--only", default="check,new-note,crypt,chart", help="comma-separated parts")
+    parser.add_argument("--big", type=int, default=0,
+                        help="also check a practice of this many notes, once (e.g. 250000)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     parts = set(args.only.split(","))
@@ -83,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_crypt.run(args.crypt_size)
     if "chart" in parts:
         rows += bench_chart.run(practice)
+    if args.big:
+        rows += bench_check.run(args.big, args.workdir, repeat=1)
     text = (
         "# Benchmarks\n\n"
         f"Measured {started:%Y-%m-%d %H:%M} UTC on {header}.\n\n"
         f"Produced by `make bench SIZE={args.size}` (`python bench/run.py --size {args.size} "
-        f"--crypt-size {args.crypt_size} --repeat {args.repeat}`). Each time is the median of the runs; "
+        f"--crypt-size {args.crypt_size} --repeat {args.repeat}"
+        + (f" --big {args.big}" if args.big else "")
+        + "`). Each time is the median of the runs (the --big practice: one run); "
         "each ratio divides by a baseline measured in the same run. Practices come from "
         "`chartkeep demo-data --seed 1 --problems 0.02`.\n\n"
         + table(rows)
