@@ -1,0 +1,233 @@
+"""Benchmark the encrypted repository: chartkeep's filter process vs git-crypt vs no filter.
+
+Measures, median of 3 runs each, (1) clone + unlock of SIZE notes of about 3 KB and (2) `git add`
+of SIZE new notes, with chartkeep, with git-crypt and with a plain repository (no filter).
+Both encrypted variants use the same key, so their repositories are identical blob for blob.
+
+    python bench/bench_crypt.py --size 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+RUNS = 3
+NOTE_BYTES = 3000
+WORDS = (
+    "client",
+    "reported",
+    "sleep",
+    "mood",
+    "anxiety",
+    "improved",
+    "session",
+    "reviewed",
+    "homework",
+    "plan",
+    "goal",
+    "progress",
+    "cognitive",
+    "restructuring",
+    "exposure",
+    "hierarchy",
+    "coping",
+    "skills",
+    "safety",
+    "denied",
+    "ideation",
+    "affect",
+    "congruent",
+    "euthymic",
+    "tearful",
+    "engaged",
+    "insight",
+    "fair",
+    "good",
+    "limited",
+    "next",
+    "appointment",
+    "weekly",
+)
+
+# Runs one shell command and reports its wall time and the peak RSS of its largest process.
+_TIMER = r"""
+import resource, subprocess, sys, time
+start = time.perf_counter()
+rc = subprocess.run(["bash", "-c", sys.argv[1]], stdout=subprocess.DEVNULL).returncode
+elapsed = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{elapsed} {usage.ru_maxrss} {rc} {usage.ru_utime + usage.ru_stime}")
+"""
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_AUTHOR_NAME="Bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="Bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+    )
+    return env
+
+
+def _sh(command: str, cwd: Path) -> None:
+    subprocess.run(["bash", "-c", command], cwd=cwd, env=_env(), check=True, capture_output=True)
+
+
+def _timed(command: str, cwd: Path) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, CPU seconds of all its processes) of one run of `command`."""
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMER, command],
+        cwd=cwd,
+        env=_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, peak_kb, rc, cpu = out.stdout.split()
+    if rc != "0":
+        raise RuntimeError(f"benchmark step failed ({rc}): {command}\n{out.stderr}")
+    return float(seconds), int(peak_kb) / 1024, float(cpu)
+
+
+def write_notes(root: Path, size: int, seed: int = 7) -> None:
+    """`size` notes of about 3 KB under root/notes/Cxxxx/."""
+    rng = random.Random(seed)
+    for i in range(size):
+        client = f"C{i % 400:04d}"
+        body = []
+        length = 0
+        while length < NOTE_BYTES - 200:
+            line = " ".join(rng.choices(WORDS, k=12)).capitalize() + ".\n"
+            body.append(line)
+            length += len(line)
+        text = (
+            f"---\nclient: {client}\ndate: 2026-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+            f"type: soap\nnumber: {i}\n---\n\n## Subjective\n\n{''.join(body)}"
+        )
+        path = root / "notes" / client / f"2026-note-{i:05d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _median(command: str, cwd: Path, reset: str) -> tuple[float, float, float, str]:
+    """Median wall seconds, max peak RSS, median CPU seconds over RUNS runs; and the command."""
+    times, peaks, cpus = [], [], []
+    for _ in range(RUNS):
+        _sh(reset, cwd)
+        seconds, peak, cpu = _timed(command, cwd)
+        times.append(seconds)
+        peaks.append(peak)
+        cpus.append(cpu)
+    return statistics.median(times), max(peaks), statistics.median(cpus), command
+
+
+def run(size: int = 5000) -> list[dict[str, object]]:
+    """Rows {what, seconds, baseline, ratio, command, peak_rss_mb, cpu_seconds};
+    ratio = seconds / baseline (the row it is compared with)."""
+    ck = shlex.quote(sys.executable) + " -m chartkeep"
+    gc = "git-crypt"
+    with tempfile.TemporaryDirectory(prefix="bench-crypt-") as tmp_name:
+        tmp = Path(tmp_name)
+        key = tmp / "default.key"
+        enc, plain, clone = tmp / "enc", tmp / "plain", tmp / "clone"
+        # The encrypted origin (made by chartkeep) and a plain origin holding the same notes.
+        _sh(f"{ck} init {enc} >/dev/null && {ck} export-key --practice {enc} {key}", tmp)
+        plain.mkdir()
+        _sh("git init -q", plain)
+        for origin in (enc, plain):
+            write_notes(origin, size)
+            _sh("git add -A && git commit -q --no-verify -m notes", origin)
+
+        wipe = f"rm -rf {clone}"
+        results = {
+            "clone_plain": _median(f"git clone -q {plain} {clone}", tmp, wipe),
+            "clone_gc": _median(f"git clone -q {enc} {clone} && cd {clone} && {gc} unlock {key}", tmp, wipe),
+            "clone_ck": _median(
+                f"git clone -q {enc} {clone} && {ck} unlock --practice {clone} {key}", tmp, wipe
+            ),
+            "clone_ck_nc": _median(
+                f"git clone -q --no-checkout {enc} {clone} && {ck} unlock --practice {clone} {key}",
+                tmp,
+                wipe,
+            ),
+        }
+
+        # `git add` of `size` new notes in a fresh repository of each kind (same key for both).
+        fresh, staged = tmp / "fresh", tmp / "staged-notes"
+        write_notes(staged, size, seed=11)
+        attributes = enc / ".gitattributes"
+        setups = {
+            "add_plain": "git init -q",
+            "add_ck": f"git init -q && {ck} unlock --practice . {key} >/dev/null && cp {attributes} .",
+            "add_gc": f"git init -q && {gc} unlock {key} && cp {attributes} .",
+        }
+        for name, setup in setups.items():
+            reset = f"rm -rf {fresh} && mkdir {fresh} && cd {fresh} && {setup} && cp -r {staged}/notes ."
+            seconds, peak, cpu, _ = _median(f"cd {fresh} && git add -A", tmp, reset)
+            results[name] = (seconds, peak, cpu, f"git add -A  # in a fresh repo with {size} notes")
+        shutil.rmtree(clone, ignore_errors=True)
+
+    def row(what: str, key_: str, base: str) -> dict[str, object]:
+        seconds, peak, cpu, command = results[key_]
+        baseline = results[base][0]
+        return {
+            "what": what,
+            "seconds": round(seconds, 3),
+            "baseline": round(baseline, 3),
+            "ratio": round(seconds / baseline, 3) if baseline else None,
+            "command": command,
+            "peak_rss_mb": round(peak, 1),
+            "cpu_seconds": round(cpu, 3),
+        }
+
+    n = size
+    return [
+        row(f"clone {n} notes, no filter", "clone_plain", "clone_plain"),
+        row(f"clone+unlock {n}, git-crypt / no filter", "clone_gc", "clone_plain"),
+        row(f"clone+unlock {n}, chartkeep / no filter", "clone_ck", "clone_plain"),
+        row(f"clone+unlock {n}, chartkeep / git-crypt", "clone_ck", "clone_gc"),
+        row(f"clone --no-checkout+unlock {n}, chartkeep / no filter", "clone_ck_nc", "clone_plain"),
+        row(f"clone --no-checkout+unlock {n}, chartkeep / git-crypt", "clone_ck_nc", "clone_gc"),
+        row(f"git add {n} notes, no filter", "add_plain", "add_plain"),
+        row(f"git add {n}, git-crypt / no filter", "add_gc", "add_plain"),
+        row(f"git add {n}, chartkeep / no filter", "add_ck", "add_plain"),
+        row(f"git add {n}, chartkeep / git-crypt", "add_ck", "add_gc"),
+    ]
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'what':56} {'seconds':>8} {'baseline':>9} {'ratio':>7} {'cpu s':>7} {'peak MB':>8}"]
+    for r in rows:
+        lines.append(
+            f"{r['what']!s:56} {r['seconds']!s:>8} {r['baseline']!s:>9} {r['ratio']!s:>7} "
+            f"{r['cpu_seconds']!s:>7} {r['peak_rss_mb']!s:>8}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=5000, help="number of notes (default 5000)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args(argv)
+    rows = run(args.size)
+    print(json.dumps(rows, indent=2) if args.json else format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

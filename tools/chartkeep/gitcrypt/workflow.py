@@ -1,0 +1,248 @@
+"""What `chartkeep init`, `unlock` and `lock` do, as plain functions over a repository.
+
+The CLI adapters in `chartkeep.commands.crypt` parse arguments and print; these functions do the
+work, raise `ChartkeepError`s with what to do next, and return what happened.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chartkeep.errors import RefusedError, SetupError
+from chartkeep.gitcrypt.blob import BlobError, decrypt
+from chartkeep.gitcrypt.filter_process import KEEP_UNREADABLE_ENV
+from chartkeep.gitcrypt.guard import is_protected
+from chartkeep.gitcrypt.history import plaintext_blobs
+from chartkeep.gitcrypt.keyfile import KeyFile, generate
+from chartkeep.gitcrypt.repo import (
+    KEY_NAMES,
+    Repo,
+    changed_paths,
+    check_out_head,
+    configure,
+    deconfigure,
+    encrypted_entries,
+    ensure_attributes,
+    git,
+    has_no_index,
+    head_index_env,
+    read_head_into,
+    rewrite_work_tree,
+    sample_encrypted_blobs,
+    untracked_paths,
+    work_tree_is_empty,
+    write_wrapper,
+)
+from chartkeep.layout import (
+    NOTES_DIR,
+    PRIVATE_DIR,
+    PROTECTED_DIRS,
+    SETTINGS_FILE,
+    TEMPLATES_DIR,
+    atomic_write,
+    private_tempdir,
+)
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def summary(paths: Sequence[str], limit: int = 5) -> str:
+    """`a, b, c and 7 more`: a list of paths short enough for one message."""
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def hooks_directory(repo: Repo) -> Path:
+    """Where git looks for hooks (`core.hooksPath` or `.git/hooks`)."""
+    hooks_dir = Path(git(repo.root, "rev-parse", "--git-path", "hooks").stdout.decode().strip())
+    return hooks_dir if hooks_dir.is_absolute() else repo.root / hooks_dir
+
+
+def install_practice_hooks(repo: Repo) -> str | None:
+    """Install chartkeep's hooks; a warning instead of an error when a foreign hook is there."""
+    from chartkeep.hooks import install_hooks
+
+    try:
+        install_hooks(hooks_directory(repo))
+    except RefusedError as error:
+        return str(error)
+    return None
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `init` changed, and what the therapist should know."""
+
+    root: Path
+    done: tuple[str, ...]
+    plaintext_versions: int
+    hook_warning: str | None
+
+
+def _write_settings(root: Path) -> bool:
+    try:
+        module = importlib.import_module("chartkeep.settings")
+    except ImportError:  # the settings capability is not installed
+        module = None
+    write_default_settings = getattr(module, "write_default_settings", None)
+    if write_default_settings is not None:
+        return bool(write_default_settings(root))
+    if (root / SETTINGS_FILE).exists():
+        return False
+    text = f'practice_name = "{root.name}"\n\n[clinicians]\n'
+    atomic_write(root / SETTINGS_FILE, text, exclusive=True, mode=0o644)
+    return True
+
+
+def init_practice(directory: Path) -> InitResult:
+    """Make `directory` an encrypted practice; safe to run again (never replaces a key)."""
+    root = directory.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    top = git(root, "rev-parse", "--show-toplevel", check=False)
+    if top.returncode != 0 or Path(top.stdout.decode().strip()).resolve() != root:
+        git(root, "init", "-q")
+    repo = Repo.open(root)
+    for name in KEY_NAMES:  # a clone of an encrypted practice needs its key, not a new one
+        if repo.installed_key(name) is None and sample_encrypted_blobs(
+            repo, encrypted_entries(repo, name), limit=1
+        ):
+            raise RefusedError(
+                f"{root}: this repository already holds files encrypted with a {name or 'default'}"
+                " key that is not installed here. Run `chartkeep unlock KEYFILE` with that key."
+            )
+    done: list[str] = []
+    if _write_settings(root):
+        done.append(f"wrote {SETTINGS_FILE}")
+    for folder in (NOTES_DIR, PRIVATE_DIR, TEMPLATES_DIR):
+        (root / folder).mkdir(exist_ok=True)
+    if PACKAGE_TEMPLATES.is_dir():
+        for source in sorted(PACKAGE_TEMPLATES.iterdir()):
+            target = root / TEMPLATES_DIR / source.name
+            if source.is_file() and not target.exists():
+                shutil.copyfile(source, target)
+    if ensure_attributes(root):
+        done.append("wrote .gitattributes")
+    write_wrapper(repo)
+    for name in KEY_NAMES:
+        if repo.installed_key(name) is None:
+            repo.store_key(generate(name), exclusive=True)
+            done.append(f"generated the {name or 'default'} key")
+        configure(repo, name)
+    warning = install_practice_hooks(repo)
+    return InitResult(root, tuple(done), len(plaintext_blobs(repo)), warning)
+
+
+@dataclass(frozen=True)
+class UnlockResult:
+    """Files decrypted into the work tree, and those left as ciphertext (path, why)."""
+
+    paths: tuple[str, ...]
+    unreadable: tuple[tuple[str, str], ...]
+    hook_warning: str | None
+
+
+def _decrypts(key: KeyFile, data: bytes) -> bool:
+    try:
+        decrypt(key.latest, data)
+    except BlobError:
+        return False
+    return True
+
+
+def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
+    """Check each key against the repository, install it, and decrypt the work tree.
+
+    Refuses (changing nothing) a wrong key, a different key already installed, and uncommitted
+    changes; resumes an interrupted unlock with the same keys.
+    """
+    installed = {key.name: repo.installed_key(key.name) for _, key in keys}
+    resuming = all(installed[key.name] == key for _, key in keys)
+    # A `git clone --no-checkout` has no index yet: check keys against HEAD, then check out once.
+    # (Files in its work tree can only come from an interrupted first unlock with these keys.)
+    fresh = has_no_index(repo) and (resuming or work_tree_is_empty(repo))
+    with private_tempdir("chartkeep-unlock-") as tmp:
+        index_env = None
+        if fresh:
+            index_env = head_index_env(tmp)
+            read_head_into(repo, index_env)
+        entries_by_key = [encrypted_entries(repo, k.name, env=index_env) for _, k in keys]
+
+    paths: list[str] = []
+    for (source, key), entries in zip(keys, entries_by_key, strict=True):
+        # One damaged file must not make the right key look wrong: any sample that decrypts wins.
+        samples = sample_encrypted_blobs(repo, entries)
+        if samples and not any(_decrypts(key, data) for _, data in samples):
+            raise RefusedError(
+                f"wrong key: {source} ({key.label} key) does not decrypt {samples[0][0]}. "
+                "Nothing was changed; find the key this practice was encrypted with."
+            )
+        if installed[key.name] not in (None, key):
+            raise RefusedError(
+                f"{source}: a different {key.label} key is already installed in this clone. "
+                "Export it (`chartkeep export-key FILE`) and run `chartkeep lock` first if you "
+                "really mean to replace it."
+            )
+        paths += [e.path for e in entries]
+
+    changed = [] if fresh else changed_paths(repo)
+    if changed and not (resuming and all(is_protected(p, "") for p in changed)):
+        raise RefusedError(
+            f"uncommitted changes in {summary(changed)}: commit or stash them first, "
+            "because unlocking rewrites the encrypted files."
+        )
+    write_wrapper(repo)
+    for _, key in keys:
+        repo.store_key(key)
+        configure(repo, key.name)
+    unreadable: list[tuple[str, str]] = []
+    if paths or fresh:
+        with private_tempdir("chartkeep-unlock-") as tmp:
+            log = tmp / "unreadable"
+            env = {**os.environ, KEEP_UNREADABLE_ENV: str(log)}
+            if fresh:
+                result = check_out_head(repo, env=env)
+            else:
+                result = rewrite_work_tree(repo, paths, env=env)
+            if log.exists():
+                for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+                    path, _, why = line.partition("\t")
+                    unreadable.append((path, why))
+        if result.returncode != 0:
+            raise SetupError(
+                f"decrypting the work tree failed:\n{result.stderr.decode('utf-8', 'replace')}"
+                "The keys are installed. Fix or restore the files named above, then run "
+                "`chartkeep unlock KEYFILE` again to finish."
+            )
+    warning = install_practice_hooks(repo) if (repo.root / SETTINGS_FILE).exists() else None
+    return UnlockResult(tuple(paths), tuple(unreadable), warning)
+
+
+def lock(repo: Repo, names: Sequence[str | None]) -> int | None:
+    """Remove the keys `names` and their git config, and put ciphertext back in the work tree;
+    the number of files re-encrypted, or None when none of those keys was installed."""
+    if not any(repo.key_path(n).exists() for n in names):
+        return None
+    if changed := changed_paths(repo):
+        raise RefusedError(f"uncommitted changes in {summary(changed)}: commit or stash them before locking.")
+    if loose := untracked_paths(repo, [d for d in PROTECTED_DIRS if (repo.root / d).is_dir()]):
+        raise RefusedError(
+            f"files not in git would stay readable after locking: {summary(loose)}. "
+            "Commit them or move them off this disk first."
+        )
+    paths = [e.path for n in names for e in encrypted_entries(repo, n)]
+    for name in names:
+        repo.key_path(name).unlink(missing_ok=True)
+        deconfigure(repo, name)
+    if paths:
+        result = rewrite_work_tree(repo, paths)
+        if result.returncode != 0:
+            raise SetupError(
+                f"restoring ciphertext failed:\n{result.stderr.decode('utf-8', 'replace')}"
+                "The keys are removed; run `git checkout-index --force --all` to finish."
+            )
+    return len(paths)
