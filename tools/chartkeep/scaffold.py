@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chartkeep.reader import COMMENT  # one definition of a template prompt
 from chartkeep.schema import GOAL_TYPES, RECORD_FIELDS, UNBILLED_TYPES
 
 TEMPLATE_ONLY_KEYS = ("reviewed", "required_sections")
@@ -43,7 +44,6 @@ _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./+-]*(?: [A-Za-z0-9_./+-]+)*")
 _RESERVED = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "none", "~"}
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
-from chartkeep.reader import COMMENT  # noqa: E402  (one definition of a template prompt)
 _SIGNATURE_LINE = re.compile(r"\s*(?:Electronically signed by|Co-signed by|Attested by)\b", re.IGNORECASE)
 
 

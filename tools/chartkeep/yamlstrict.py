@@ -11,8 +11,8 @@ place in a progress note and are refused with their line.
 from __future__ import annotations
 
 import re
-from sys import intern
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
