@@ -35,7 +35,7 @@ def run(size: int, workdir: Path, repeat: int = 3) -> list[dict[str, object]]:
     check = [str(BIN / "chartkeep"), "check", "--practice", str(root), "--format", "json"]
     bare = [sys.executable, "-c", BARE_READ, str(root)]
     cache = root / ".git" / "chartkeep"
-    note = sorted((root / "notes").glob("C0001/*-soap.md"))[-1]
+    note = sorted((root / "notes").glob("C0001/20*.md"))[-1]  # the newest note of one client
     original = note.read_text()
     counter = [0]
 
@@ -59,7 +59,8 @@ def run(size: int, workdir: Path, repeat: int = 3) -> list[dict[str, object]]:
         row(f"check, {size} notes, warm", warm, baseline=floor, baseline_what="bare read",
             command=shown, target="≤ 5 s" if size > 12000 else ""),
         row(f"check, {size} notes, one note changed", changed, baseline=floor, baseline_what="bare read",
-            command=shown + ", one note edited before each run", target="≤ 0.5 s; ≤ 3× bare read"),
+            command=shown + ", one note edited before each run",
+            target="≤ 0.5 s; ≤ 3× bare read" if size <= 12000 else ""),
         row(f"bare read of the same files ({size} notes)", floor, command="python -c <read every file> PRACTICE"),
     ]
 

@@ -71,7 +71,9 @@ print(f"{elapsed} {usage.ru_maxrss} {rc} {usage.ru_utime + usage.ru_stime}")
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # no GIT_* from the caller; bytecode kept, as on a real install (see bench/common.py)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(
         GIT_CONFIG_NOSYSTEM="1",
         GIT_CONFIG_GLOBAL=os.devnull,

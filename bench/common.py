@@ -40,7 +40,7 @@ def run_command(argv: Sequence[str], *, repeat: int = 3, env: dict[str, str] | N
             ["/usr/bin/time", "-f", "%M", *argv],
             capture_output=True,
             text=True,
-            env={**os.environ, **(env or {})},
+            env=_environment(env),
             cwd=cwd,
         )
         times.append(time.perf_counter() - start)
@@ -51,6 +51,14 @@ def run_command(argv: Sequence[str], *, repeat: int = 3, env: dict[str, str] | N
         except (ValueError, IndexError):
             pass
     return Timing(statistics.median(times), tuple(times), peak)
+
+
+def _environment(extra: dict[str, str] | None) -> dict[str, str]:
+    """The caller's environment, less PYTHONDONTWRITEBYTECODE: a real install keeps its bytecode,
+    and without it every timed command would recompile chartkeep's modules."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(extra or {})
+    return env
 
 
 def run_python(function: Callable[[], object], *, repeat: int = 3) -> Timing:

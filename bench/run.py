@@ -31,7 +31,8 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    git_crypt = subprocess.run(["git-crypt", "--version"], capture_output=True, text=True).stdout.strip()
+    found = subprocess.run(["git-crypt", "--version"], capture_output=True, text=True)
+    git_crypt = (found.stdout or found.stderr).strip()  # git-crypt prints its version on stderr
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
     return (
         f"{platform.node() or 'machine'}: {os.cpu_count()} cores ({cpu}), "
@@ -46,6 +47,8 @@ def table(rows: list[dict[str, object]]) -> str:
     head += "| --- | ---: | --- | ---: | ---: | ---: | --- | --- |\n"
     body = []
     for item in rows:
+        if isinstance(item.get("baseline"), int | float):  # rows that give the baseline as seconds
+            item = {**item, "baseline_seconds": item["baseline"], "baseline": item.get("baseline_what", "")}
         cells = [
             item.get("what", ""),
             item.get("seconds", ""),
