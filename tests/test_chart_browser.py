@@ -23,8 +23,13 @@ ARGS = [
     "--no-first-run",
 ]
 
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+import playwright.sync_api as playwright  # noqa: E402  (a test extra: missing means a broken setup)
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed() -> None:
+    """The browser test never skips: CI installs Debian's chromium (`make system-deps`)."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make system-deps`"
 
 
 def test_browse_follow_search_and_stay_local(tmp_path: Path) -> None:

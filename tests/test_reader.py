@@ -83,7 +83,11 @@ def test_huge_alias_expansion_is_refused() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_bytes_never_raise(data: bytes) -> None:
-    parse_file("notes/C0001/2026-01-01-soap.md", data, ENV)
+    from chartkeep.problems import CATALOGUE
+
+    parsed = parse_file("notes/C0001/2026-01-01-soap.md", data, ENV)
+    assert all(p.code in CATALOGUE and p.path.endswith(".md") for p in parsed.problems)
+    assert parsed.record is not None or parsed.problems  # unusable input always says why
 
 
 yaml_values = st.recursive(

@@ -8,6 +8,7 @@ rows in `chartkeep.toml` under `[billing.codes."CODE"]` (min, max, kind) and
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -65,6 +66,13 @@ class BillingRules:
                     if row and fits(row, minutes):
                         return candidate
         return None
+
+
+def minutes_between(start: dt.time | None, end: dt.time | None) -> int | None:
+    """Session minutes from start and end times on one day (None when either is missing)."""
+    if start is None or end is None:
+        return None
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
 
 
 def fits(row: ServiceCode, minutes: int) -> bool:

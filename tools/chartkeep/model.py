@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from chartkeep.billing import minutes_between
 from chartkeep.reader import RawRecord
 from chartkeep.schema import TELEHEALTH, UNBILLED_TYPES
 
@@ -100,9 +101,7 @@ class Session(Signable):
 
     @property
     def minutes(self) -> int | None:
-        if self.start is None or self.end is None:
-            return None
-        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        return minutes_between(self.start, self.end)
 
     def starts_at(self) -> dt.datetime | None:
         return dt.datetime.combine(self.date, self.start) if self.start else None

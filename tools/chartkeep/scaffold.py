@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chartkeep.reader import COMMENT  # one definition of a template prompt
-from chartkeep.schema import GOAL_TYPES, RECORD_FIELDS, UNBILLED_TYPES
+from chartkeep.billing import TIMED_FAMILIES, fits, minutes_between
+from chartkeep.reader import COMMENT, parse_sections
+from chartkeep.schema import GOAL_TYPES, RECORD_FIELDS, UNBILLED_TYPES, parse_time
 
 TEMPLATE_ONLY_KEYS = ("reviewed", "required_sections")
 # Templates that are not progress notes, and the command that writes each.
@@ -28,7 +29,7 @@ PLAN_TYPE = "plan"
 PRIVATE_TYPE = "psychotherapy"
 TYPE_NAME = re.compile(r"[a-z0-9_]+")
 GROUP_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-TIMED_CODES = ("90832", "90834", "90837")
+TIMED_CODES = TIMED_FAMILIES[0]  # 90832, 90834, 90837
 # Untimed or fixed codes per note type; other billable types get the timed code for the minutes.
 TYPE_SERVICES = {"intake": "90791", "group": "90853", "family": "90847", "crisis": "90839"}
 QUOTED_KEYS = frozenset({"start", "end", "service", "pos", "member_id"})
@@ -43,7 +44,6 @@ _RECORD_LINE = re.compile(r"record:\s*([a-z]+)")
 _TOP_KEY = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./+-]*(?: [A-Za-z0-9_./+-]+)*")
 _RESERVED = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "none", "~"}
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _SIGNATURE_LINE = re.compile(r"\s*(?:Electronically signed by|Co-signed by|Attested by)\b", re.IGNORECASE)
 
 
@@ -204,27 +204,10 @@ def clinical_lines(text: str) -> str:
 
 
 def section_text(body: str, title: str) -> str | None:
-    """The text under `## title` up to the next heading of the same or a higher level (ATX only:
-    enough for the notes chartkeep writes, and it spares loading a Markdown parser)."""
-    lines = body.split("\n")
+    """The text under the heading `title` (the reader's own section split)."""
     wanted = title.casefold()
-    start = level = None
-    in_fence = False
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        if in_fence:
-            continue
-        heading = _HEADING.match(line)
-        if not heading:
-            continue
-        if start is not None and level is not None and len(heading[1]) <= level:
-            return "\n".join(lines[start:index]).strip()
-        if start is None and heading[2].strip().casefold() == wanted:
-            start, level = index + 1, len(heading[1])
-    if start is None:
-        return None
-    return "\n".join(lines[start:]).strip()
+    found = next((x for x in parse_sections(body, 1) if x.title.casefold() == wanted), None)
+    return found.text.strip() if found is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,30 +291,14 @@ class Known:
 
 
 def parse_hhmm(text: str | None) -> dt.time | None:
-    if not text:
-        return None
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
-    return dt.time(int(match[1]), int(match[2])) if match else None
-
-
-def minutes_between(start: dt.time | None, end: dt.time | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return parse_time(text.strip()) if text else None
 
 
 def timed_code(codes: Mapping[str, Any], minutes: int | None) -> str | None:
     """The psychotherapy code whose minute band holds `minutes` (the practice's bands)."""
     if minutes is None:
         return None
-    for code in TIMED_CODES:
-        row = codes.get(code)
-        if row is None:
-            continue
-        low = row.min_minutes if row.min_minutes is not None else 0
-        if minutes >= low and (row.max_minutes is None or minutes <= row.max_minutes):
-            return code
-    return None
+    return next((c for c in TIMED_CODES if c in codes and fits(codes[c], minutes)), None)
 
 
 def service_for(note_type: str, codes: Mapping[str, Any], minutes: int | None) -> str | None:

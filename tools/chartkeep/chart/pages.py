@@ -336,14 +336,14 @@ def status(record: Signable) -> tuple[str, str]:
 
 
 def due_at(practice: Practice, record: Signable) -> dt.datetime:
-    hours = practice.settings.note_deadline_hours
-    if isinstance(record, ProgressNote) and record.ends_at():
-        end = record.ends_at()
-        assert end is not None
-    else:
-        day = getattr(record, "date", practice.today)
-        end = dt.datetime.combine(day, dt.time(23, 59))
-    return end + dt.timedelta(hours=hours)
+    """The signing deadline, by the same rule the CK501 check applies."""
+    from chartkeep.checks.signatures import signature_due
+
+    due = signature_due(record, practice.settings)
+    if due is not None:
+        return due
+    day = getattr(record, "date", practice.today)
+    return dt.datetime.combine(day, dt.time(23, 59)) + dt.timedelta(hours=practice.settings.note_deadline_hours)
 
 
 def overdue_words(practice: Practice, record: Signable) -> tuple[bool, str]:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from chartkeep.schema import MEASURES as SCORE_RANGES  # one declaration of each scale's range
+
 
 @dataclass(frozen=True)
 class Band:
@@ -36,7 +38,7 @@ _GREEN, _YELLOW, _ORANGE, _RED, _DARK = "#e3f2e1", "#fdf6d8", "#fde7cc", "#f9d3c
 PHQ9 = Measure(
     "phq9",
     "PHQ-9",
-    27,
+    SCORE_RANGES["phq9"][1],
     (
         Band(0, 4, "minimal", _GREEN),
         Band(5, 9, "mild", _YELLOW),
@@ -48,7 +50,7 @@ PHQ9 = Measure(
 GAD7 = Measure(
     "gad7",
     "GAD-7",
-    21,
+    SCORE_RANGES["gad7"][1],
     (
         Band(0, 4, "minimal", _GREEN),
         Band(5, 9, "mild", _YELLOW),

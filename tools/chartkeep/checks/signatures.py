@@ -11,6 +11,7 @@ from chartkeep.model import GroupSession, ProgressNote, Record, Signable, Treatm
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import COMMENT
+from chartkeep.settings import Settings
 
 SIGNATURE_LINE = re.compile(r"^Electronically signed by (?P<name>.+?), (?P<credential>[^,]+?) on (?P<at>.+)$", re.M)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b", re.I)
@@ -78,6 +79,12 @@ def local(record: Record, env: Env) -> list[Problem]:
                            f"signed in the front matter but the body lacks the line "
                            f"'{signature_line(clinician.name, clinician.credential, signed.at)}'"))
     return out
+
+
+def signature_due(record: Signable, settings: Settings) -> dt.datetime | None:
+    """When the practice's deadline for signing `record` runs out (None: no deadline applies)."""
+    done = completed_at(record)
+    return done + dt.timedelta(hours=settings.note_deadline_hours) if done is not None else None
 
 
 def check_signatures(practice: Practice) -> list[Problem]:

@@ -86,12 +86,28 @@ def run_check(args: argparse.Namespace) -> int:
     require_unlocked(root)
     wanted = [str(safe_relative(root, p)) for p in args.paths] or None
     for name, rel in zip(args.paths, wanted or (), strict=False):
+        if (root / rel).is_dir():
+            from chartkeep.errors import UsageError
+
+            raise UsageError(f"{name}: is a directory; name .md files, or no PATH to check everything")
         if not (root / rel).is_file():
             from chartkeep.errors import UsageError
 
             raise UsageError(f"{name}: no such file in the practice {root}")
     practice = load_practice(root, paths=wanted, as_of=parse_as_of(args.as_of))
-    select = [s for s in args.select.split(",") if s.strip()]
+    select = [s.strip() for s in args.select.split(",") if s.strip()]
+    from chartkeep.checks import CHECK_LISTS
+    from chartkeep.errors import UsageError
+    from chartkeep.problems import CATALOGUE, FAMILIES, selected
+
+    if args.checks not in CHECK_LISTS:
+        raise UsageError(f"--checks {args.checks!r}: use one of {', '.join(CHECK_LISTS)}")
+    for item in select:  # a typo must not switch checking off
+        if not any(selected(code, [item]) for code in CATALOGUE):
+            raise UsageError(
+                f"--select {item!r} matches no check: use codes like CK201 or CK2, or a family "
+                f"({', '.join(FAMILIES.values())})"
+            )
     problems = run_checks(practice, lists=[args.checks], select=select, strict=args.strict)
     if wanted is not None:
         keep = set(wanted)

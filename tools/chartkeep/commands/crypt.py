@@ -92,6 +92,8 @@ def _key_name(name: str | None) -> str | None:
 
 def _passphrase(prompt: str, *, confirm: bool) -> str:
     if PASSPHRASE_ENV in os.environ:
+        if not os.environ[PASSPHRASE_ENV]:
+            raise UsageError(f"{PASSPHRASE_ENV} is empty: an empty passphrase protects nothing")
         return os.environ[PASSPHRASE_ENV]
     if not sys.stdin.isatty():
         raise UsageError(f"no terminal to ask for the passphrase: set {PASSPHRASE_ENV}")

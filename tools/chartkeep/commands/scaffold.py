@@ -197,7 +197,7 @@ def run_new_group_note(args: argparse.Namespace) -> int:
     from chartkeep.errors import UsageError
 
     root, settings, today = _open_practice(args.practice)
-    if not args.group or not args.clients:
+    if not args.group or not args.clients or not args.clients.strip(" ,"):
         raise UsageError(
             "name the group and the members present: chartkeep new-group-note --group NAME "
             "--clients C0001,C0002\n  active clients: "

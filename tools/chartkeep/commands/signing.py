@@ -123,6 +123,8 @@ class _Note:
             self.data = self.path.read_bytes()
         except FileNotFoundError:
             raise UsageError(f"{args.note}: no such note") from None
+        except OSError as error:
+            raise UsageError(f"{args.note}: cannot read it as a note ({error.strerror}): name a .md file") from None
         self.text = self.data.decode("utf-8", "replace")
         self.raw: RawRecord = read_record(self.rel, self.data)
 
@@ -551,6 +553,10 @@ def run_history(args: argparse.Namespace) -> int:
     with history:
         events = note_history(root, rel, history, _settings(root))
     if not events:
+        if not (root / rel).is_file():
+            from chartkeep.errors import UsageError
+
+            raise UsageError(f"{rel}: no such note, in the work tree or in git history")
         print(f"{rel}: never committed")
         return 0
     for event in events:

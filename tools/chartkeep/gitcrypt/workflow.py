@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartkeep.errors import RefusedError, SetupError
+from chartkeep.errors import RefusedError, SetupError, UsageError
 from chartkeep.gitcrypt.blob import BlobError, decrypt
 from chartkeep.gitcrypt.filter_process import KEEP_UNREADABLE_ENV
 from chartkeep.gitcrypt.guard import is_protected
@@ -102,7 +102,12 @@ def _write_settings(root: Path) -> bool:
 def init_practice(directory: Path) -> InitResult:
     """Make `directory` an encrypted practice; safe to run again (never replaces a key)."""
     root = directory.resolve()
-    root.mkdir(parents=True, exist_ok=True)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{directory}: is a file; name a directory for the practice")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"{directory}: cannot create the practice here ({error.strerror}); choose another directory") from None
     top = git(root, "rev-parse", "--show-toplevel", check=False)
     if top.returncode != 0 or Path(top.stdout.decode().strip()).resolve() != root:
         git(root, "init", "-q")

@@ -1,0 +1,60 @@
+"""Bad input found in review: each gets a clear error (exit 2) naming what to do, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def chartkeep(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "chartkeep", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def repo(practice: Path) -> Path:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    subprocess.run(["git", "-C", str(practice), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(practice), "commit", "-qm", "practice"], check=True)
+    return practice
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("sign", "notes/C0001/2026-04-01-soap.md"), "Is a directory"),
+        (("addendum", "notes/C0001/2026-04-01-soap.md"), "Is a directory"),
+        (("new-group-note", "--group", "grp", "--clients", ",", "--date", "2026-01-01"), "members present"),
+        (("check", "--select", "ZZZ"), "matches no check"),
+        (("check", "--checks", "nope"), "use one of all, basic"),
+        (("check", "notes"), "is a directory"),
+        (("history", "notes/C0001/nope.md"), "no such note"),
+    ],
+)
+def test_clear_usage_errors(repo: Path, args: tuple[str, ...], says: str) -> None:
+    (repo / "notes/C0001/2026-04-01-soap.md").mkdir()
+    result = chartkeep(repo, *args)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_init_on_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    result = chartkeep(tmp_path, "init", str(target))
+    assert result.returncode == 2 and "is a file" in result.stderr
+
+
+def test_empty_passphrase_from_the_environment_is_refused(tmp_path: Path) -> None:
+    practice = tmp_path / "p"
+    assert chartkeep(tmp_path, "init", str(practice)).returncode == 0
+    result = chartkeep(practice, "export-key", "--passphrase", str(tmp_path / "backup.age"),
+                       env={"CHARTKEEP_PASSPHRASE": ""})
+    assert result.returncode == 2 and "empty passphrase" in result.stderr
+    assert not (tmp_path / "backup.age").exists()
