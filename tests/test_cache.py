@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+import shutil
 import subprocess
 from pathlib import Path
 
-from chartkeep.cache import cache_file
+from chartkeep.cache import SHARDS, cache_dir, shard_of
 from chartkeep.checks import run_checks
 from chartkeep.practice import load_practice
 
@@ -26,7 +28,8 @@ def test_warm_equals_cold_and_edits_are_seen(practice: Path) -> None:
     note = practice / NOTE
     note.write_text(note.read_text().replace('service: "90837"', 'service: "90834"'))
     cold = problems(practice)
-    assert cache_file(practice) is not None and cache_file(practice).exists()  # type: ignore[union-attr]
+    store = cache_dir(practice)
+    assert store is not None and len(list(store.glob("*.pickle"))) > 1
     assert problems(practice) == cold
     assert problems(practice, use_cache=False) == cold
     assert any("CK201" in line for line in cold)
@@ -47,15 +50,16 @@ def test_no_cache_outside_git(practice: Path, tmp_path: Path, monkeypatch: objec
     problems(practice)
     after = {p for p in tmp_path.rglob("*") if p.is_file()}
     assert after == before
-    assert cache_file(practice) is None
+    assert cache_dir(practice) is None
 
 
 def test_damaged_cache_is_only_slower(practice: Path) -> None:
     subprocess.run(["git", "init", "-q", str(practice)], check=True)
     cold = problems(practice)
-    store = cache_file(practice)
+    store = cache_dir(practice)
     assert store is not None
-    store.write_bytes(b"not a pickle")
+    for shard in store.glob("*.pickle"):
+        shard.write_bytes(b"not a pickle")
     assert problems(practice) == cold
 
 
@@ -67,3 +71,34 @@ def test_slim_records_read_their_body_again(practice: Path) -> None:
     assert note.raw.body_text is None  # from the cache
     assert "## Subjective" in note.raw.body
     assert note.raw.section("Plan") is not None
+
+
+def test_an_edit_rewrites_only_its_shard_and_a_partial_load_keeps_the_rest(practice: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    problems(practice)
+    store = cache_dir(practice)
+    assert store is not None
+    before = {shard.name: shard.stat().st_mtime_ns for shard in store.glob("*.pickle")}
+    note = practice / NOTE
+    note.write_text(note.read_text() + "\nOne more line.\n")
+    problems(practice)
+    after = {shard.name: shard.stat().st_mtime_ns for shard in store.glob("*.pickle")}
+    assert {name for name in after if after[name] != before.get(name)} == {f"{shard_of(NOTE):02d}.pickle"}
+    assert all(0 <= shard_of(p) < SHARDS for p in (NOTE, "x.md", "notes/C0002/a.md"))
+
+    # `check FILE` loads a few records: the cache still holds everyone else's afterwards,
+    # and a deleted folder's entries leave it
+    def cached_paths() -> set[str]:
+        found: set[str] = set()
+        for shard in store.glob("*.pickle"):  # type: ignore[union-attr]
+            found.update(pickle.loads(shard.read_bytes())[1])
+        return found
+
+    everything = cached_paths()
+    assert NOTE in everything and any(p.startswith("notes/C0002/") for p in everything)
+    note.write_text(note.read_text() + "Another line.\n")
+    load_practice(practice, paths=[NOTE])
+    assert cached_paths() == everything
+    shutil.rmtree(practice / "notes/C0002")
+    problems(practice)
+    assert cached_paths() == {p for p in everything if not p.startswith("notes/C0002/")}

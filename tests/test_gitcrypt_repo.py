@@ -147,6 +147,29 @@ def test_unlock_of_a_no_checkout_clone(origin: tuple[Path, Path, Path], tmp_path
     assert git_out(copy, "status", "--porcelain") == ""
 
 
+def test_unlock_records_the_stat_data_git_would(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """unlock writes the files itself and then the index: each entry must carry the new file's
+    size, mtime and inode, so git sees a clean checkout without filtering every file again."""
+    root, default_key, private_key = origin
+    for options in ((), ("--no-checkout",)):
+        copy = clone(root, tmp_path / f"copy{len(options)}", *options)
+        chartkeep(copy, "unlock", str(default_key), str(private_key))
+        listing = git_out(copy, "-c", "core.quotePath=false", "ls-files", "--debug").splitlines()
+        checked = set()
+        for number, line in enumerate(listing):
+            if line.startswith((" ", "\t")):
+                continue
+            parts = "\t".join(listing[number + 1 : number + 6]).split("\t")
+            fields = dict(part.strip().split(": ", 1) for part in parts)
+            info = (copy / line).lstat()
+            assert fields["size"].split()[0] == str(info.st_size), line
+            assert fields["mtime"].split(":")[0] == str(int(info.st_mtime)), line
+            assert fields["ino"] == str(info.st_ino & 0xFFFFFFFF), line
+            checked.add(line)
+        assert set(FILES) <= checked
+        assert_files(copy, FILES)
+
+
 def test_unlock_refuses_a_wrong_key(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
     other = new_practice(tmp_path / "other")
     chartkeep(other, "export-key", str(tmp_path / "other.key"))
@@ -412,17 +435,14 @@ def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
     commit_all(root, "notes")
     chartkeep(root, "export-key", str(tmp_path / "k"))
     copy = clone(root, tmp_path / "copy")
-    failed = chartkeep(copy, "unlock", str(tmp_path / "k"), check=False, **_killing_filter(tmp_path, 4))
-    assert failed.returncode != 0 and "failed" in failed.stderr
     chartkeep(copy, "unlock", str(tmp_path / "k"))
+    # killed during git's own checkout: git fails loudly, and a rerun completes
+    shutil.rmtree(copy / "notes")
+    failed = git(copy, "checkout", "--", "notes", check=False, **_killing_filter(tmp_path, 4))
+    assert failed.returncode != 0
+    git(copy, "checkout", "--", "notes")
     assert_files(copy, notes)
     assert git_out(copy, "status", "--porcelain") == ""
-    fresh = clone(root, tmp_path / "fresh", "--no-checkout")
-    failed = chartkeep(fresh, "unlock", str(tmp_path / "k"), check=False, **_killing_filter(tmp_path, 4))
-    assert failed.returncode != 0 and "failed" in failed.stderr
-    chartkeep(fresh, "unlock", str(tmp_path / "k"))
-    assert_files(fresh, notes)
-    assert git_out(fresh, "status", "--porcelain") == ""
 
     # killed during `git add`: git fails and nothing reaches the index in plaintext
     more = {f"notes/D{i:04d}/n.md": f"more {i}\n".encode() for i in range(8)}
@@ -434,6 +454,38 @@ def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
         assert looks_encrypted(git(copy, "cat-file", "blob", blob).stdout), line
     commit_all(copy, "more")  # the rerun completes
     assert chartkeep(copy, "status").returncode == 0
+
+
+def test_unlock_interrupted_then_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A disk that fills up half way through unlock: a clear error, then a rerun completes."""
+    from chartkeep import cli
+    from chartkeep.gitcrypt import checkout
+
+    root = new_practice(tmp_path / "p")
+    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(12)}
+    write_files(root, notes)
+    commit_all(root, "notes")
+    chartkeep(root, "export-key", str(tmp_path / "k"))
+    real_write = checkout._write_file
+    for options in ((), ("--no-checkout",)):
+        copy = clone(root, tmp_path / f"copy{len(options)}", *options)
+        written: list[str] = []
+
+        def filling_up(path: str, data: bytes, mode: int, written: list[str] = written) -> None:
+            if len(written) == 4:
+                raise OSError(28, "No space left on device")
+            written.append(path)
+            real_write(path, data, mode)
+
+        monkeypatch.setattr(checkout, "_write_file", filling_up)
+        assert cli.main(["unlock", "--practice", str(copy), str(tmp_path / "k")]) != 0
+        error = capsys.readouterr().err
+        assert "No space left on device" in error and "unlock KEYFILE` again" in error
+        assert "Traceback" not in error
+        monkeypatch.setattr(checkout, "_write_file", real_write)
+        chartkeep(copy, "unlock", str(tmp_path / "k"))
+        assert_files(copy, notes)
+        assert git_out(copy, "status", "--porcelain") == ""
 
 
 def test_a_missing_venv_is_explained(tmp_path: Path) -> None:

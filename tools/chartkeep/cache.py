@@ -2,10 +2,13 @@
 
 What is cached per file: its problems from reading, the schema and the record checks, its typed
 record without the body, and the small features the practice checks use. The cache lives in
-`.git/chartkeep/` only, since it holds front matter and plaintext must never sit outside `.git`;
-a practice that is not a git repository is simply not cached. An entry is reused when the file's
-size and mtime match, else when its SHA-256 matches; the whole cache is dropped when chartkeep's
-code, the settings or the templates change.
+`.git/chartkeep/parsed/` only, since it holds front matter and plaintext must never sit outside
+`.git`; a practice that is not a git repository is simply not cached. An entry is reused when the
+file's size and mtime match, else when its SHA-256 matches; the whole cache is dropped when
+chartkeep's code, the settings or the templates change.
+
+The cache is split into shards by folder (a client's notes share one), so saving one edited
+note rewrites one small shard, not the whole practice.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,14 +28,22 @@ if TYPE_CHECKING:
     from chartkeep.checks import Env
     from chartkeep.practice import Parsed
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PARALLEL_FROM = 400
+SHARDS = 64
 _PACKAGE = Path(__file__).parent
 
+Entry = tuple[int, int, str, "Parsed"]  # mtime_ns, size, SHA-256, the parse
 
-def cache_file(root: Path) -> Path | None:
+
+def cache_dir(root: Path) -> Path | None:
+    """Where the shards live, or None for a practice that is not a git repository."""
     git = root / ".git"
-    return git / "chartkeep" / "parsed.pickle" if git.is_dir() else None
+    return git / "chartkeep" / "parsed" if git.is_dir() else None
+
+
+def shard_of(path: str) -> int:
+    return zlib.crc32(path.rpartition("/")[0].encode("utf-8", "surrogateescape")) % SHARDS
 
 
 # The code whose change can change a cached result: reading, the schema, the record checks.
@@ -56,14 +68,14 @@ def parse_cached(
     root: Path, paths: Sequence[str], env: Env, *, jobs: int | None = None, use_cache: bool = True
 ) -> list[Parsed]:
     """Every path parsed, from the cache where the file has not changed."""
-    store = cache_file(root) if use_cache else None
+    store = cache_dir(root) if use_cache else None
     key = cache_key(env) if store is not None else ""
     entries = _load(store, key)
     base = str(root)
     results: dict[str, Parsed] = {}
     stats: dict[str, tuple[int, int]] = {}
     to_parse: list[str] = []
-    fresh: dict[str, tuple[int, int, str, Parsed]] = {}
+    fresh: dict[str, Entry] = {}
     for path in paths:
         full = os.path.join(base, path)
         try:
@@ -87,10 +99,8 @@ def parse_cached(
         digest = _digest(os.path.join(base, path)) if store is not None else None
         if digest is not None and path in stats:
             fresh[path] = (*stats[path], digest, parsed.slim())
-    if store is not None and (fresh or len(entries) != len(paths)):
-        kept = {p: entries[p] for p in paths if p in entries and p not in fresh}
-        kept.update(fresh)
-        _save(store, key, kept)
+    if store is not None:
+        _save_changed(root, store, key, entries, fresh, paths)
     for path, parsed in results.items():
         parsed.raw.source = os.path.join(base, path)
     return [results[p] for p in paths]
@@ -104,21 +114,50 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _load(store: Path | None, key: str) -> dict[str, tuple[int, int, str, Parsed]]:
-    if store is None or not store.exists():
-        return {}
-    try:
-        with store.open("rb") as handle:
-            stored_key, entries = pickle.load(handle)
-    except Exception:  # a damaged or foreign cache only makes this run slower
-        return {}
-    return entries if stored_key == key else {}
+def _load(store: Path | None, key: str) -> dict[str, Entry]:
+    """Every entry of every shard written under `key` (a damaged or stale shard is skipped)."""
+    entries: dict[str, Entry] = {}
+    if store is None or not store.is_dir():
+        return entries
+    for number in range(SHARDS):
+        try:
+            with (store / f"{number:02d}.pickle").open("rb") as handle:
+                stored_key, shard = pickle.load(handle)
+        except FileNotFoundError:
+            continue
+        except Exception:  # a damaged or foreign shard only makes this run slower
+            continue
+        if stored_key == key:
+            entries.update(shard)
+    return entries
 
 
-def _save(store: Path, key: str, entries: dict[str, tuple[int, int, str, Parsed]]) -> None:
+def _save_changed(
+    root: Path,
+    store: Path,
+    key: str,
+    entries: dict[str, Entry],
+    fresh: dict[str, Entry],
+    paths: Sequence[str],
+) -> None:
+    """Rewrite the shards that gained or changed an entry, or hold one for a deleted file.
+    (Entries of files not in `paths` but still on disk stay: `check FILE` loads only a few.)"""
+    listed = set(paths)
+    gone = {p for p in entries if p not in listed and not (root / p).exists()}
+    dirty = {shard_of(p) for p in fresh} | {shard_of(p) for p in gone}
+    if not dirty:
+        return
+    shards: dict[int, dict[str, Entry]] = {number: {} for number in dirty}
+    for path, entry in (*entries.items(), *fresh.items()):
+        number = shard_of(path)
+        if number in shards and path not in gone:
+            shards[number][path] = entry  # fresh comes last and wins
     try:
-        store.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write(store, pickle.dumps((key, entries), protocol=pickle.HIGHEST_PROTOCOL))
+        store.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (store.parent / "parsed.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1
+        for number, shard in shards.items():
+            data = pickle.dumps((key, shard), protocol=pickle.HIGHEST_PROTOCOL)
+            atomic_write(store / f"{number:02d}.pickle", data)
     except OSError:
         pass  # a read-only .git still gets its notes checked
 

@@ -7,9 +7,11 @@ cached by content hash inside `.git` (never in the work tree) and runs on both c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -175,9 +177,28 @@ def load_practice(
         all_paths = [p for p in all_paths if p in wanted or _is_context(p)]
     from chartkeep.cache import parse_cached
 
-    add_parsed(practice, parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache))
-    index_records(practice)
+    with _no_cycle_collection():
+        add_parsed(practice, parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache))
+        index_records(practice)
     return practice
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Loading builds a million small objects and frees none: Python's cycle collector would
+    walk them again and again (a third of a warm check) for nothing to collect. They are frozen
+    afterwards (kept out of later collections; freed as usual when no longer referenced), and
+    the next load first returns the last load's objects to the collector, so a long `serve`
+    still collects any cycles among them."""
+    enabled = gc.isenabled()
+    gc.unfreeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def add_parsed(practice: Practice, parsed: Iterable[Parsed]) -> None:

@@ -11,7 +11,8 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,24 +227,58 @@ def filter_attributes(repo: Repo, paths: Iterable[str], env: dict[str, str] | No
 
 
 def read_blobs(repo: Repo, blobs: Iterable[str]) -> dict[str, bytes]:
-    """The contents of blobs, from one `git cat-file --batch` process."""
-    wanted = list(dict.fromkeys(blobs))
+    """The contents of blobs (missing ones left out), from one `git cat-file --batch` process."""
+    unique = dict.fromkeys(blobs)
+    return {blob: data for blob, data in stream_blobs(repo, unique) if data is not None}
+
+
+def stream_blobs(repo: Repo, blobs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+    """Each blob id with its contents (None when missing), in order, as `git cat-file --batch`
+    produces them: git inflates the next objects while the caller works on this one."""
+    wanted = list(blobs)
     if not wanted:
-        return {}
-    out = git(repo.root, "cat-file", "--batch", stdin="".join(b + "\n" for b in wanted).encode())
-    data = out.stdout
-    result: dict[str, bytes] = {}
-    pos = 0
-    for blob in wanted:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        result[blob] = data[pos : pos + size]
-        pos += size + 1
-    return result
+        return
+    process = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+
+    def feed() -> None:
+        try:
+            for start in range(0, len(wanted), 512):
+                process.stdin.write("".join(b + "\n" for b in wanted[start : start + 512]).encode())  # type: ignore[union-attr]
+            process.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:  # git stopped early; its exit status says why
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    finished = False
+    try:
+        for blob in wanted:
+            header = process.stdout.readline().split()
+            if not header:  # git stopped: its exit status and message are raised below
+                finished = True
+                break
+            if len(header) < 3 or header[1] == b"missing":
+                yield blob, None
+                continue
+            size = int(header[2])
+            data = process.stdout.read(size)
+            process.stdout.read(1)  # the newline after the contents
+            yield blob, data
+        finished = True
+    finally:
+        process.stdout.close()
+        writer.join()
+        stderr = process.stderr.read() if process.stderr else b""
+        if process.wait() != 0 and finished:
+            message = stderr.decode("utf-8", "replace").strip() or f"exit {process.returncode}"
+            raise SetupError(f"`git cat-file --batch` failed in {repo.root}: {message}")
 
 
 def encrypted_entries(repo: Repo, name: str | None, *, env: dict[str, str] | None = None) -> list[IndexEntry]:
@@ -325,13 +360,3 @@ def work_tree_is_empty(repo: Repo) -> bool:
 def check_out_head(repo: Repo, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """The first checkout of a `--no-checkout` clone, through the configured filters."""
     return git(repo.root, "reset", "-q", "--hard", "HEAD", check=False, env=env)
-
-
-def head_index_env(tmp: Path) -> dict[str, str]:
-    """An environment whose GIT_INDEX_FILE (in `tmp`) must be filled with `read_head_into`."""
-    return {**os.environ, "GIT_INDEX_FILE": str(tmp / "head-index")}
-
-
-def read_head_into(repo: Repo, env: dict[str, str]) -> None:
-    """Fill the temporary index of `env` from HEAD, leaving the real index and work tree alone."""
-    git(repo.root, "read-tree", "HEAD", env=env)

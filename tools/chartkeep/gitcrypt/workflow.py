@@ -9,18 +9,22 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from chartkeep.errors import RefusedError, SetupError, UsageError
+from chartkeep.gitcrypt import attribute_name
 from chartkeep.gitcrypt.blob import BlobError, decrypt
+from chartkeep.gitcrypt.checkout import decrypt_work_tree
 from chartkeep.gitcrypt.filter_process import KEEP_UNREADABLE_ENV
 from chartkeep.gitcrypt.guard import is_protected
 from chartkeep.gitcrypt.history import plaintext_blobs
 from chartkeep.gitcrypt.keyfile import KeyFile, generate
 from chartkeep.gitcrypt.repo import (
     KEY_NAMES,
+    IndexEntry,
     Repo,
     changed_paths,
     check_out_head,
@@ -30,8 +34,7 @@ from chartkeep.gitcrypt.repo import (
     ensure_attributes,
     git,
     has_no_index,
-    head_index_env,
-    read_head_into,
+    index_entries,
     rewrite_work_tree,
     sample_encrypted_blobs,
     untracked_paths,
@@ -167,32 +170,27 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
     """
     installed = {key.name: repo.installed_key(key.name) for _, key in keys}
     resuming = all(installed[key.name] == key for _, key in keys)
-    # A `git clone --no-checkout` has no index yet: check keys against HEAD, then check out once.
-    # (Files in its work tree can only come from an interrupted first unlock with these keys.)
+    # A `git clone --no-checkout` has no index yet: its first checkout is built in an index aside
+    # (`first_index`) that replaces the real one only at the end, so an interrupted unlock is
+    # still a first checkout when run again. Files in its work tree can only come from such a run.
     fresh = has_no_index(repo) and (resuming or work_tree_is_empty(repo))
-    with private_tempdir("chartkeep-unlock-") as tmp:
-        index_env = None
-        if fresh:
-            index_env = head_index_env(tmp)
-            read_head_into(repo, index_env)
-        entries_by_key = [encrypted_entries(repo, k.name, env=index_env) for _, k in keys]
+    first_index = repo.git_dir / "chartkeep" / "unlock-index"
+    index_env = None
+    if fresh:
+        first_index.parent.mkdir(parents=True, exist_ok=True)
+        index_env = {**os.environ, "GIT_INDEX_FILE": str(first_index)}
+        git(repo.root, "read-tree", "HEAD", env=index_env)
+    in_index = index_entries(repo, env=index_env)
+    entries_by_key = [[e for e in in_index if e.filter == attribute_name(k.name)] for _, k in keys]
 
-    paths: list[str] = []
-    for (source, key), entries in zip(keys, entries_by_key, strict=True):
-        # One damaged file must not make the right key look wrong: any sample that decrypts wins.
-        samples = sample_encrypted_blobs(repo, entries)
-        if samples and not any(_decrypts(key, data) for _, data in samples):
-            raise RefusedError(
-                f"wrong key: {source} ({key.label} key) does not decrypt {samples[0][0]}. "
-                "Nothing was changed; find the key this practice was encrypted with."
-            )
-        if installed[key.name] not in (None, key):
-            raise RefusedError(
-                f"{source}: a different {key.label} key is already installed in this clone. "
-                "Export it (`chartkeep export-key FILE`) and run `chartkeep lock` first if you "
-                "really mean to replace it."
-            )
-        paths += [e.path for e in entries]
+    try:
+        for (source, key), entries in zip(keys, entries_by_key, strict=True):
+            _check_key(repo, source, key, entries, installed[key.name])
+    except RefusedError:
+        first_index.unlink(missing_ok=True)
+        raise
+    entries = [e for group in entries_by_key for e in group]
+    paths = [e.path for e in entries]
 
     changed = [] if fresh else changed_paths(repo)
     if changed and not (resuming and all(is_protected(p, "") for p in changed)):
@@ -205,26 +203,63 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
         repo.store_key(key)
         configure(repo, key.name)
     unreadable: list[tuple[str, str]] = []
-    if paths or fresh:
+    if fresh:
+        # everything that is not ours to decrypt (plain files, notes of keys not given) as stored
+        ours = set(paths)
+        others = [e.path for e in in_index if e.path not in ours]
+        _finish(repo, rewrite_work_tree(repo, others, env=index_env))
+    key_entries = {attribute_name(key.name): key.latest for _, key in keys}
+    done = None
+    if entries or fresh:
+        done = decrypt_work_tree(repo, entries, key_entries, index_file=first_index if fresh else None)
+    if done is not None:
+        unreadable = list(done.unreadable)
+        if fresh:
+            os.replace(first_index, repo.git_dir / "index")
+    elif paths or fresh:  # an index GitPython cannot read: check out through the filter instead
         with private_tempdir("chartkeep-unlock-") as tmp:
             log = tmp / "unreadable"
             env = {**os.environ, KEEP_UNREADABLE_ENV: str(log)}
             if fresh:
-                result = check_out_head(repo, env=env)
+                first_index.unlink(missing_ok=True)
+                _finish(repo, check_out_head(repo, env=env))
             else:
-                result = rewrite_work_tree(repo, paths, env=env)
+                _finish(repo, rewrite_work_tree(repo, paths, env=env))
             if log.exists():
                 for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
                     path, _, why = line.partition("\t")
                     unreadable.append((path, why))
-        if result.returncode != 0:
-            raise SetupError(
-                f"decrypting the work tree failed:\n{result.stderr.decode('utf-8', 'replace')}"
-                "The keys are installed. Fix or restore the files named above, then run "
-                "`chartkeep unlock KEYFILE` again to finish."
-            )
     warning = install_practice_hooks(repo) if (repo.root / SETTINGS_FILE).exists() else None
     return UnlockResult(tuple(paths), tuple(unreadable), warning)
+
+
+def _check_key(
+    repo: Repo, source: Path, key: KeyFile, entries: Sequence[IndexEntry], installed: KeyFile | None
+) -> None:
+    """Refuse a key that decrypts none of its files, or that differs from the one installed."""
+    # One damaged file must not make the right key look wrong: any sample that decrypts wins.
+    samples = sample_encrypted_blobs(repo, entries)
+    if samples and not any(_decrypts(key, data) for _, data in samples):
+        raise RefusedError(
+            f"wrong key: {source} ({key.label} key) does not decrypt {samples[0][0]}. "
+            "Nothing was changed; find the key this practice was encrypted with."
+        )
+    if installed not in (None, key):
+        raise RefusedError(
+            f"{source}: a different {key.label} key is already installed in this clone. "
+            "Export it (`chartkeep export-key FILE`) and run `chartkeep lock` first if you "
+            "really mean to replace it."
+        )
+
+
+def _finish(repo: Repo, result: subprocess.CompletedProcess[bytes]) -> None:
+    """Raise what to do when a checkout during unlock failed."""
+    if result.returncode != 0:
+        raise SetupError(
+            f"decrypting the work tree failed:\n{result.stderr.decode('utf-8', 'replace')}"
+            "The keys are installed. Fix or restore the files named above, then run "
+            "`chartkeep unlock KEYFILE` again to finish."
+        )
 
 
 def lock(repo: Repo, names: Sequence[str | None]) -> int | None:
