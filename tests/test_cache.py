@@ -102,3 +102,25 @@ def test_an_edit_rewrites_only_its_shard_and_a_partial_load_keeps_the_rest(pract
     shutil.rmtree(practice / "notes/C0002")
     problems(practice)
     assert cached_paths() == {p for p in everything if not p.startswith("notes/C0002/")}
+
+
+def test_workers_write_their_shards_and_agree_with_one_core(practice: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from chartkeep import cache
+
+    subprocess.run(["git", "init", "-q", str(practice)], check=True)
+    serial = problems(practice, jobs=1, use_cache=False)
+    monkeypatch.setattr(cache, "PARALLEL_FROM", 0)
+    assert problems(practice, jobs=2) == serial  # cold: each worker writes its shards
+    store = cache_dir(practice)
+    assert store is not None and len(list(store.glob("*.pickle"))) > 1
+    assert problems(practice, jobs=2) == serial  # warm, from what the workers wrote
+    # edits in two folders: their shards keep other entries, so the main process merges them
+    note = practice / NOTE
+    note.write_text(note.read_text().replace('service: "90837"', 'service: "90834"'))
+    other = next(p for p in sorted((practice / "notes/C0002").glob("*.md")))
+    other.write_text(other.read_text() + "\nAdded later.\n")
+    expected = problems(practice, jobs=1, use_cache=False)
+    assert expected != serial
+    assert problems(practice, jobs=2) == expected
+    assert problems(practice, jobs=1) == expected
+    assert problems(practice, jobs=1, use_cache=False) == expected

@@ -73,36 +73,34 @@ def parse_cached(
     entries = _load(store, key)
     base = str(root)
     results: dict[str, Parsed] = {}
-    stats: dict[str, tuple[int, int]] = {}
     to_parse: list[str] = []
     fresh: dict[str, Entry] = {}
     for path in paths:
         full = os.path.join(base, path)
+        entry = entries.get(path)
         try:
             info = os.stat(full)
-            stats[path] = (info.st_mtime_ns, info.st_size)
         except OSError:
             to_parse.append(path)
             continue
-        entry = entries.get(path)
         if entry is None:
             to_parse.append(path)
-        elif (entry[0], entry[1]) == stats[path]:
+        elif (entry[0], entry[1]) == (info.st_mtime_ns, info.st_size):
             results[path] = entry[3]
         elif entry[2] == _digest(full):  # touched, not changed
             results[path] = entry[3]
-            fresh[path] = (*stats[path], entry[2], entry[3])
+            fresh[path] = (info.st_mtime_ns, info.st_size, entry[2], entry[3])
         else:
             to_parse.append(path)
-    for path, parsed in zip(to_parse, _parse_all(root, to_parse, env, jobs), strict=True):
-        results[path] = parsed
-        digest = _digest(os.path.join(base, path)) if store is not None else None
-        if digest is not None and path in stats:
-            fresh[path] = (*stats[path], digest, parsed.slim())
+    parsed, written = _parse_all(root, to_parse, env, jobs, store, key, entries)
+    for path, (entry, result) in parsed.items():
+        results[path] = result
+        if entry is not None:
+            fresh[path] = entry
     if store is not None:
-        _save_changed(root, store, key, entries, fresh, paths)
-    for path, parsed in results.items():
-        parsed.raw.source = os.path.join(base, path)
+        _save_changed(root, store, key, entries, fresh, paths, written)
+    for path, result in results.items():
+        result.raw.source = os.path.join(base, path)
     return [results[p] for p in paths]
 
 
@@ -139,12 +137,14 @@ def _save_changed(
     entries: dict[str, Entry],
     fresh: dict[str, Entry],
     paths: Sequence[str],
+    written: set[int],
 ) -> None:
-    """Rewrite the shards that gained or changed an entry, or hold one for a deleted file.
-    (Entries of files not in `paths` but still on disk stay: `check FILE` loads only a few.)"""
+    """Rewrite the shards that gained or changed an entry, or hold one for a deleted file, except
+    those the workers have `written` already. (Entries of files not in `paths` but still on disk
+    stay: `check FILE` loads only a few.)"""
     listed = set(paths)
     gone = {p for p in entries if p not in listed and not (root / p).exists()}
-    dirty = {shard_of(p) for p in fresh} | {shard_of(p) for p in gone}
+    dirty = ({shard_of(p) for p in fresh} | {shard_of(p) for p in gone}) - written
     if not dirty:
         return
     shards: dict[int, dict[str, Entry]] = {number: {} for number in dirty}
@@ -153,34 +153,90 @@ def _save_changed(
         if number in shards and path not in gone:
             shards[number][path] = entry  # fresh comes last and wins
     try:
-        store.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (store.parent / "parsed.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1
         for number, shard in shards.items():
-            data = pickle.dumps((key, shard), protocol=pickle.HIGHEST_PROTOCOL)
-            atomic_write(store / f"{number:02d}.pickle", data)
+            _write_shard(store, number, pickle.dumps((key, shard), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # a read-only .git still gets its notes checked
 
 
-def _parse_all(root: Path, paths: list[str], env: Env, jobs: int | None) -> list[Parsed]:
-    from chartkeep.practice import parse_paths
+def _write_shard(store: Path, number: int, data: bytes) -> None:
+    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (store.parent / "parsed.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1
+    atomic_write(store / f"{number:02d}.pickle", data)
 
+
+def _parse_all(
+    root: Path,
+    paths: list[str],
+    env: Env,
+    jobs: int | None,
+    store: Path | None,
+    key: str,
+    entries: dict[str, Entry],
+) -> tuple[dict[str, tuple[Entry | None, Parsed]], set[int]]:
+    """Parse `paths`, on every core when there are many: each path's cache entry (None for a
+    file that could not be read) and result, and the shards the workers wrote themselves.
+
+    Work is split by shard. A worker that parses every file of its shard (every shard, cold)
+    writes the shard and hands its bytes back, so the records are pickled once, in parallel."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if len(paths) < PARALLEL_FROM or workers <= 1:
-        return parse_paths(str(root), paths, env)
+        shard, uncached = _parse_entries(str(root), paths, env)
+        return _results(shard, uncached), set()
     import concurrent.futures
     import multiprocessing
 
-    chunk = max(1, len(paths) // (workers * 4))
-    pieces = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    by_shard: dict[int, list[str]] = {}
+    for path in paths:
+        by_shard.setdefault(shard_of(path), []).append(path)
+    parsing = set(paths)
+    kept = {shard_of(p) for p in entries if p not in parsing}
+    numbers = sorted(by_shard)
+    targets = [None if store is None or n in kept else str(store / f"{n:02d}.pickle") for n in numbers]
+    out: dict[str, tuple[Entry | None, Parsed]] = {}
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # what crosses back from the workers is slim; the bodies are read again when asked
-        parts = pool.map(_parse_slim, [str(root)] * len(pieces), pieces, [env] * len(pieces))
-        return [item for part in parts for item in part]
+        chunks = [by_shard[n] for n in numbers]
+        count = len(numbers)
+        for blob, uncached in pool.map(_parse_chunk, [str(root)] * count, chunks, [env] * count,
+                                       [key] * count, targets):
+            out.update(_results(pickle.loads(blob)[1], uncached))
+    return out, {n for n, target in zip(numbers, targets, strict=True) if target is not None}
 
 
-def _parse_slim(root: str, paths: Sequence[str], env: Env) -> list[Parsed]:
+def _results(shard: dict[str, Entry], uncached: list[Parsed]) -> dict[str, tuple[Entry | None, Parsed]]:
+    out: dict[str, tuple[Entry | None, Parsed]] = {path: (entry, entry[3]) for path, entry in shard.items()}
+    for parsed in uncached:
+        out[parsed.raw.path] = (None, parsed)
+    return out
+
+
+def _parse_entries(root: str, paths: Sequence[str], env: Env) -> tuple[dict[str, Entry], list[Parsed]]:
+    """Parse files: the cache entries of those read, and the results for those that could not
+    be (they are not cached). What is kept is slim: the bodies are read again when asked."""
     from chartkeep.practice import parse_paths
 
-    return [parsed.slim() for parsed in parse_paths(root, paths, env)]
+    shard: dict[str, Entry] = {}
+    uncached: list[Parsed] = []
+    for read, parsed in parse_paths(root, paths, env):
+        if read is None:
+            uncached.append(parsed)
+        else:
+            mtime, size, digest = read
+            shard[parsed.raw.path] = (mtime, size, digest, parsed.slim())
+    return shard, uncached
+
+
+def _parse_chunk(
+    root: str, paths: Sequence[str], env: Env, key: str, target: str | None
+) -> tuple[bytes, list[Parsed]]:
+    """A worker's part: its files parsed, as a pickled shard `(key, {path: entry})` (written to
+    `target` too when given), and the files that could not be read."""
+    shard, uncached = _parse_entries(root, paths, env)
+    blob = pickle.dumps((key, shard), protocol=pickle.HIGHEST_PROTOCOL)
+    if target is not None:
+        try:
+            _write_shard(Path(target).parent, int(Path(target).stem), blob)
+        except OSError:
+            pass  # a read-only .git still gets its notes checked
+    return blob, uncached

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartkeep import billing
@@ -113,10 +114,10 @@ class Parsed:
     features: Features | None = None
 
     def slim(self) -> Parsed:
-        """The same without body text, for the cache (the body is read again when needed)."""
-        raw = self.raw.slim()
-        record = replace(self.record, raw=raw) if self.record is not None else None
-        return Parsed(raw, record, self.problems, self.features)
+        """The same, having forgotten its body text, for the cache (the body is read again from
+        the file when needed; the record shares the raw record, so it forgets it too)."""
+        self.raw.drop_text()
+        return self
 
 
 def make_env(settings: Settings, sections: dict[str, tuple[str, ...]]) -> Env:
@@ -137,20 +138,25 @@ def parse_file(path: str, data: bytes, env: Env, source: str | None = None) -> P
     return Parsed(raw, record, tuple(problems), features(record))
 
 
-def parse_paths(root: str, paths: Sequence[str], env: Env) -> list[Parsed]:
-    """Parse files by path (the unit of work of each core)."""
-    out = []
+def parse_paths(
+    root: str, paths: Sequence[str], env: Env
+) -> list[tuple[tuple[int, int, str] | None, Parsed]]:
+    """Parse files by path, each with what identifies the bytes parsed, for the cache: their
+    mtime (ns), size and SHA-256 (None when the file could not be read)."""
+    out: list[tuple[tuple[int, int, str] | None, Parsed]] = []
     for path in paths:
         source = os.path.join(root, path)
         try:
             with open(source, "rb") as handle:
+                info = os.fstat(handle.fileno())
                 data = handle.read()
         except OSError as error:
             raw = RawRecord(path=path)
             reason = error.strerror or str(error)
-            out.append(Parsed(raw, None, (problem("CK012", path, 0, f"cannot read: {reason}"),)))
+            out.append((None, Parsed(raw, None, (problem("CK012", path, 0, f"cannot read: {reason}"),))))
             continue
-        out.append(parse_file(path, data, env, source))
+        read = (info.st_mtime_ns, info.st_size, hashlib.sha256(data).hexdigest())
+        out.append((read, parse_file(path, data, env, source)))
     return out
 
 
