@@ -123,7 +123,9 @@ markdownish = st.lists(
     st.one_of(
         st.sampled_from(["", "text", "## Plan", "# Top", "### Sub ###", "####### seven", "#nospace", "## #",
                          "   ## Indented", "    ## code", "- item", "> quote", "## Plan #", "##", "#",
-                         "para\n## heading", "* * *", "1. one", "## Trailing ##   ", "<!-- comment -->"]),
+                         "para\n## heading", "* * *", "1. one", "## Trailing ##   ", "<!-- comment -->",
+                         "<!-- prompt\n## inside\n-->", "<!-- a --> ## b", "  <!-- x -->\n## Plan",
+                         "<!--x-->", "<!-->", "<!--->", "para\n<!-- c -->\n## h", "<!-- -- -->\n==="]),
         st.text(alphabet="#= -abc\n>*", max_size=12),
     ),
     max_size=12,

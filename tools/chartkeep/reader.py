@@ -242,7 +242,9 @@ def _markdown() -> Any:
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 # What makes the line scan differ from CommonMark: fences, HTML blocks, setext underlines, tabs.
-_NOT_SIMPLE_LINE = r"(?: {0,3}(?:```|~~~|<|=+[ \t]*$|-+[ \t]*$)| {1,3}#)"
+# A `<` opens an HTML block, except a comment closed on its own line (a template's prompt): that
+# block is the line itself, which no heading scan mistakes for a heading.
+_NOT_SIMPLE_LINE = r"(?: {0,3}(?:```|~~~|<(?!!--.*?-->)|=+[ \t]*$|-+[ \t]*$)| {1,3}#)"
 _NOT_SIMPLE = re.compile(rf"^{_NOT_SIMPLE_LINE}|\t", re.M)
 # The same lines found fast: searched from the newline before each (a literal prefix the regex
 # engine skips to) instead of trying `^` at every character; the first line is matched apart.
