@@ -8,7 +8,8 @@ file's size and mtime match, else when its SHA-256 matches; the whole cache is d
 chartkeep's code, the settings or the templates change.
 
 The cache is split into shards by folder (a client's notes share one), so saving one edited
-note rewrites one small shard, not the whole practice.
+note rewrites one small shard, not the whole practice; face sheets and plans have shards of
+their own, so `check FILE`, which needs every client's, reads those and the note's shard only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chartkeep import __version__
-from chartkeep.layout import atomic_write
+from chartkeep.layout import atomic_write, is_context_file
 
 if TYPE_CHECKING:
     from chartkeep.checks import Env
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 
 CACHE_FORMAT = 3
 PARALLEL_FROM = 400
-SHARDS = 64
+NOTE_SHARDS = 64
+CONTEXT_SHARDS = 8
+SHARDS = NOTE_SHARDS + CONTEXT_SHARDS
 _PACKAGE = Path(__file__).parent
 
 Entry = tuple[int, int, str, "Parsed"]  # mtime_ns, size, SHA-256, the parse
@@ -43,7 +46,8 @@ def cache_dir(root: Path) -> Path | None:
 
 
 def shard_of(path: str) -> int:
-    return zlib.crc32(path.rpartition("/")[0].encode("utf-8", "surrogateescape")) % SHARDS
+    folder = zlib.crc32(path.rpartition("/")[0].encode("utf-8", "surrogateescape"))
+    return NOTE_SHARDS + folder % CONTEXT_SHARDS if is_context_file(path) else folder % NOTE_SHARDS
 
 
 # The code whose change can change a cached result: reading, the schema, the record checks.
@@ -65,12 +69,20 @@ def cache_key(env: Env) -> str:
 
 
 def parse_cached(
-    root: Path, paths: Sequence[str], env: Env, *, jobs: int | None = None, use_cache: bool = True
+    root: Path,
+    paths: Sequence[str],
+    env: Env,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    complete: bool = True,
 ) -> list[Parsed]:
-    """Every path parsed, from the cache where the file has not changed."""
+    """Every path parsed, from the cache where the file has not changed. `complete` says that
+    `paths` is every record of the practice (cached ones of deleted files are dropped); else
+    only the shards of `paths` are read."""
     store = cache_dir(root) if use_cache else None
     key = cache_key(env) if store is not None else ""
-    entries = _load(store, key)
+    entries = _load(store, key, set(range(SHARDS)) if complete else {shard_of(p) for p in paths})
     base = str(root)
     results: dict[str, Parsed] = {}
     to_parse: list[str] = []
@@ -112,12 +124,13 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _load(store: Path | None, key: str) -> dict[str, Entry]:
-    """Every entry of every shard written under `key` (a damaged or stale shard is skipped)."""
+def _load(store: Path | None, key: str, numbers: set[int]) -> dict[str, Entry]:
+    """Every entry of the shards `numbers` written under `key` (a damaged or stale shard is
+    skipped)."""
     entries: dict[str, Entry] = {}
     if store is None or not store.is_dir():
         return entries
-    for number in range(SHARDS):
+    for number in sorted(numbers):
         try:
             with (store / f"{number:02d}.pickle").open("rb") as handle:
                 stored_key, shard = pickle.load(handle)

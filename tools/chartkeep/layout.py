@@ -22,6 +22,15 @@ PRIVATE_DIR = "private"
 GROUPS_DIR = "groups"
 TEMPLATES_DIR = "templates"
 PROTECTED_DIRS = (NOTES_DIR, PRIVATE_DIR)
+FACE_SHEET = "client.md"
+PLAN_PREFIX = "plan-"
+
+
+def is_context_file(path: str) -> bool:
+    """Face sheets and treatment plans: checking any note needs them (its client's plan in
+    force, every client's names for the privacy check)."""
+    name = path.rsplit("/", 1)[-1]
+    return name == FACE_SHEET or name.startswith(PLAN_PREFIX)
 
 
 def find_practice(start: str | os.PathLike[str] | None = None) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chartkeep import billing
 from chartkeep.checks import Env, Features, features, local_problems
-from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
+from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR, is_context_file
 from chartkeep.model import (
     Client,
     GroupSession,
@@ -180,11 +180,12 @@ def load_practice(
     all_paths = discover(root)
     if paths is not None:
         wanted = set(paths)
-        all_paths = [p for p in all_paths if p in wanted or _is_context(p)]
+        all_paths = [p for p in all_paths if p in wanted or is_context_file(p)]
     from chartkeep.cache import parse_cached
 
     with _no_cycle_collection():
-        add_parsed(practice, parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache))
+        parsed = parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache, complete=paths is None)
+        add_parsed(practice, parsed)
         index_records(practice)
     return practice
 
@@ -216,12 +217,6 @@ def add_parsed(practice: Practice, parsed: Iterable[Parsed]) -> None:
             practice.records.append(item.record)
             if item.features is not None:
                 practice.features[item.record.path] = item.features
-
-
-def _is_context(path: str) -> bool:
-    """Face sheets and plans: every check of a note needs them."""
-    name = path.rsplit("/", 1)[-1]
-    return name == "client.md" or name.startswith("plan-")
 
 
 def index_records(practice: Practice) -> None:
