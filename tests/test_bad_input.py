@@ -58,3 +58,15 @@ def test_empty_passphrase_from_the_environment_is_refused(tmp_path: Path) -> Non
                        env={"CHARTKEEP_PASSPHRASE": ""})
     assert result.returncode == 2 and "empty passphrase" in result.stderr
     assert not (tmp_path / "backup.age").exists()
+
+
+def test_a_date_at_the_end_of_the_calendar_is_a_problem_not_a_crash(practice: Path) -> None:
+    """9999-12-31 plus a signing deadline overflowed Python's datetime."""
+    note = sorted((practice / "notes/C0001").glob("20*-soap.md"))[0]
+    text = note.read_text()
+    day = text.split("\ndate: ", 1)[1].split("\n", 1)[0]
+    note.write_text(text.replace(f"\ndate: {day}\n", "\ndate: 9999-12-31\n", 1))
+    result = chartkeep(practice, "check", "--as-of", "2026-03-10T12:00")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "'9999-12-31': the year must be 1900–2199" in result.stdout

@@ -7,6 +7,7 @@ and our index format; every later run loads only that file.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from dataclasses import dataclass
@@ -68,6 +69,12 @@ def _codes() -> dict[str, bool]:
 
 
 @lru_cache(maxsize=1)
+def _billable_sorted() -> list[str]:
+    """Every billable code, sorted: a category's billable codes are one run of it."""
+    return sorted(code for code, leaf in _codes().items() if leaf)
+
+
+@lru_cache(maxsize=1)
 def _descriptions() -> dict[str, str]:
     return dict((code, text) for code, text in _rows("descriptions"))
 
@@ -80,6 +87,7 @@ def canonical(written: str) -> str:
     return code
 
 
+@lru_cache(maxsize=4096)  # a practice writes the same few codes over and over
 def lookup(written: str) -> Lookup:
     table = _codes()
     code = canonical(written)
@@ -89,7 +97,11 @@ def lookup(written: str) -> Lookup:
     children: tuple[str, ...] = ()
     if not billable:
         prefix = code if "." in code else code + "."
-        children = tuple(sorted(c for c, leaf in table.items() if leaf and c.startswith(prefix)))
+        leaves = _billable_sorted()
+        first = last = bisect.bisect_left(leaves, prefix)
+        while last < len(leaves) and leaves[last].startswith(prefix):
+            last += 1
+        children = tuple(leaves[first:last])
     return Lookup(
         written,
         valid=True,

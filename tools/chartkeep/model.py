@@ -17,6 +17,8 @@ from chartkeep.schema import TELEHEALTH, UNBILLED_TYPES
 
 @dataclass(frozen=True)
 class Signature:
+    """Who signed (a clinician id), when, and why (a co-signature's or attestation's reason)."""
+
     by: str
     at: dt.datetime
     reason: str = ""
@@ -24,6 +26,8 @@ class Signature:
 
 @dataclass(frozen=True)
 class Risk:
+    """Suicidal and homicidal ideation as asked and answered, with the level and safety plan."""
+
     suicidal: str
     homicidal: str
     level: str | None = None
@@ -35,7 +39,10 @@ class Risk:
         return self.suicidal == "denied" and self.homicidal == "denied"
 
 
-@dataclass(frozen=True)
+# The bases below are never built themselves: they declare fields for the records that inherit
+# them, and get no methods of their own (each record class generates its own), which keeps this
+# import cheap. `Record` keeps its __init__ for type checkers: `build` calls a `type[Record]`.
+@dataclass(frozen=True, repr=False, eq=False)
 class Record:
     """What every record has: where it is, and what was read."""
 
@@ -48,6 +55,8 @@ class Record:
 
 @dataclass(frozen=True)
 class Client(Record):
+    """A face sheet: who the client is, who treats them, who pays, what they are treated for."""
+
     client: str = ""
     name: str = ""
     dob: dt.date | None = None
@@ -61,8 +70,10 @@ class Client(Record):
     discharge_date: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Signable(Record):
+    """What a record that is signed has: the signature, a co-signature, a late-signing attestation."""
+
     signed: Signature | None = None
     cosigned: Signature | None = None
     attestation: Signature | None = None
@@ -72,6 +83,8 @@ class Signable(Record):
 
 @dataclass(frozen=True)
 class TreatmentPlan(Signable):
+    """A treatment plan: goals, measures, how often and how long, and when it is reviewed."""
+
     client: str = ""
     date: dt.date = dt.date.min
     review_by: dt.date | None = None
@@ -85,7 +98,7 @@ class TreatmentPlan(Signable):
     measures: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Session(Signable):
     """What a session note and a group session record share: when, what was billed, by whom."""
 
@@ -138,12 +151,16 @@ class ProgressNote(Session):
 
 @dataclass(frozen=True)
 class GroupSession(Session):
+    """A group psychotherapy session and the members present."""
+
     group: str = ""
     members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class PsychotherapyNote(Signable):
+    """A psychotherapy (process) note: kept apart from the record (HIPAA, 45 CFR 164.501)."""
+
     client: str = ""
     date: dt.date = dt.date.min
     clinician: str | None = None
@@ -159,10 +176,15 @@ _CLASSES: dict[str, type[Record]] = {
 }
 
 
+_FIELD_NAMES: dict[str, frozenset[str]] = {
+    record: frozenset(f.name for f in fields(cls)) for record, cls in _CLASSES.items()
+}
+
+
 def build(record: str, values: dict[str, Any], raw: RawRecord) -> Record:
     """A typed record from validated values; nested mappings become their own records."""
     cls = _CLASSES[record]
-    names = {f.name for f in fields(cls)}
+    names = _FIELD_NAMES[record]
     kwargs: dict[str, Any] = {k: v for k, v in values.items() if k in names}
     for key in ("signed", "cosigned", "attestation"):
         if isinstance(kwargs.get(key), dict):

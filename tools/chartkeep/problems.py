@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
+from operator import attrgetter
 
 ERROR = "error"
 WARNING = "warning"
@@ -30,6 +31,10 @@ class Problem:
     def as_text(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity} {self.code}: {self.message}"
+
+
+# The order problems compare in (their fields in turn), as a sort key compared in C.
+_PLACE = attrgetter(*(f.name for f in fields(Problem)))
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,7 @@ def adjust(
         if new_severity != item.severity:
             item = replace(item, severity=new_severity)
         out.append(item)
-    return sorted(set(out))
+    return sorted(set(out), key=_PLACE)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chartkeep.problems import Problem, problem
@@ -42,7 +44,7 @@ PROGRESS_ONLY = frozenset(
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-]\d{2}:?\d{2})?")
+_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(Z|[+-]\d{2}:?\d{2})?")
 _CODE = re.compile(r"[A-Za-z0-9.\-+ ]+")  # spaces pass: CK301 proposes the spelling
 
 
@@ -182,6 +184,13 @@ RECORD_FIELDS: dict[str, tuple[Field, ...]] = {
 RECORD_TYPES = tuple(RECORD_FIELDS)
 
 
+def _by_name(specs: tuple[Field, ...]) -> dict[str, Field]:
+    return {spec.name: spec for spec in specs}
+
+
+_RECORD_FIELDS_BY_NAME = {record: _by_name(specs) for record, specs in RECORD_FIELDS.items()}
+
+
 @dataclass
 class Validated:
     """Typed values of one record and the problems found on the way."""
@@ -191,9 +200,16 @@ class Validated:
     problems: list[Problem]
 
 
+# Years a record's dates may have: anything else is a typo, and deadlines computed from a date
+# near the end of the calendar (9999-12-31) would overflow.
+YEARS = range(1900, 2200)
+_YEAR_HINT = f"the year must be {YEARS.start}–{YEARS.stop - 1}"
+
+
+@lru_cache(maxsize=4096)  # the same dates recur across a practice's notes
 def parse_date(text: str) -> dt.date | None:
     match = _DATE.fullmatch(text)
-    if not match:
+    if not match or int(match[1]) not in YEARS:
         return None
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
@@ -201,6 +217,7 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # and the same times
 def parse_time(text: str) -> dt.time | None:
     match = _TIME.fullmatch(text)
     return dt.time(int(match[1]), int(match[2])) if match else None
@@ -208,12 +225,13 @@ def parse_time(text: str) -> dt.time | None:
 
 def parse_datetime(text: str) -> dt.datetime | None:
     match = _DATETIME.fullmatch(text.strip())
-    if not match:
+    if not match or int(match[1]) not in YEARS:
         return None
-    day = parse_date(match[1])
-    if day is None:
+    try:  # the pattern bounds the time; only the date can be out of range
+        return dt.datetime(int(match[1]), int(match[2]), int(match[3]), int(match[4]), int(match[5]),
+                           int(match[6] or 0))
+    except ValueError:
         return None
-    return dt.datetime(day.year, day.month, day.day, int(match[2]), int(match[3]), int(match[4] or 0))
 
 
 class _Validator:
@@ -222,6 +240,7 @@ class _Validator:
         self.record = record
         self.problems: list[Problem] = []
         self.note_type = note_type
+        self.billable = note_type not in UNBILLED_TYPES
 
     def fail(self, code: str, key: str, message: str) -> None:
         self.problems.append(problem(code, self.raw.path, self.raw.line_of(key), message))
@@ -230,15 +249,14 @@ class _Validator:
         rule = spec.required
         if rule == "always":
             return True
-        billable = self.note_type not in UNBILLED_TYPES
         if rule == "billable":
-            return billable
+            return self.billable
         if rule == "telehealth":
-            return billable and meta.get("modality") in TELEHEALTH
+            return self.billable and meta.get("modality") in TELEHEALTH
         return False
 
-    def mapping(self, specs: tuple[Field, ...], meta: dict[str, Any], prefix: str) -> dict[str, Any]:
-        known = {spec.name: spec for spec in specs}
+    def mapping(self, known: dict[str, Field], meta: dict[str, Any], prefix: str) -> dict[str, Any]:
+        """Check the fields `known` (by name, in declaration order) in `meta`: typed values."""
         out: dict[str, Any] = {}
         for name in meta:
             if name not in known:
@@ -258,116 +276,149 @@ class _Validator:
                     key,
                     f"unknown field {key!r}{hint}; known here: {', '.join(known)}",
                 )
-        for spec in specs:
-            key = f"{prefix}{spec.name}"
-            value = meta.get(spec.name)
+        for name, spec in known.items():
+            value = meta.get(name)
             if value is None or value == "" or value == []:
-                if self.required(spec, meta):
+                if spec.required and self.required(spec, meta):
                     where = f" under {prefix[:-1]!r}" if prefix else ""
-                    self.fail("CK101", prefix[:-1] if prefix else "record", f"{spec.name!r} is required{where}: {spec.help}")
+                    self.fail("CK101", prefix[:-1] if prefix else "record", f"{name!r} is required{where}: {spec.help}")
                 continue
-            converted = self.value(spec, value, key)
+            converted = _CONVERTERS[spec.kind](self, spec, value, f"{prefix}{name}")
             if converted is not None:
-                out[spec.name] = converted
+                out[name] = converted
         return out
 
-    def value(self, spec: Field, value: Any, key: str) -> Any:
-        kind = spec.kind
-        if kind in ("str", "text", "code"):
+    def word(self, spec: Field, value: Any, key: str) -> str | None:
+        """Kinds str, text and code."""
+        return self.word_of(spec.kind, spec.allowed, value, key)
+
+    def word_of(self, kind: str, allowed: tuple[str, ...], value: Any, key: str) -> str | None:
+        if not isinstance(value, str):  # a str passes every test below untouched
             if isinstance(value, bool) and kind != "text":
                 word = "true" if value else "false"
-                allowed = f": use one of {', '.join(spec.allowed)}" if spec.allowed else ""
-                self.fail("CK103", key, f"{key} is {word}, not a word{allowed}")
+                hint = f": use one of {', '.join(allowed)}" if allowed else ""
+                self.fail("CK103", key, f"{key} is {word}, not a word{hint}")
                 return None
             if isinstance(value, int | float) and not isinstance(value, bool) and kind == "code":
                 value = str(value)
             if not isinstance(value, str | int | float) or isinstance(value, bool):
                 self.fail("CK103", key, f"{key} should be text, not {_kind(value)}")
                 return None
-            value = str(value).strip()
-            if spec.allowed and value not in spec.allowed:
-                hint = ""
-                if value.lower() in ("no", "none", "n", "denies", "denied", "false") and "denied" in spec.allowed:
-                    hint = " (write `denied`)"
-                self.fail(
-                    "CK104", key, f"{key}: {value!r} is not allowed{hint}; use one of {', '.join(spec.allowed)}"
-                )
-                return None
-            if kind == "code" and not _CODE.fullmatch(value):
-                self.fail("CK104", key, f"{key}: {value!r} is not a code; codes are letters and digits")
-                return None
-            return value
-        if kind == "date":
-            text = str(value) if not isinstance(value, bool) else ""
-            day = parse_date(text)
-            if day is None:
-                if _DATE.fullmatch(text):
-                    self.fail("CK105", key, f"{key}: {text!r} is no such date; check the day and month")
-                else:
-                    self.fail("CK105", key, f"{key}: {value!r} is not a date: use YYYY-MM-DD")
-            return day
-        if kind == "time":
-            if isinstance(value, int) and not isinstance(value, bool):
-                self.fail("CK106", key, f'{key}: {value!r} is not a time: write "HH:MM", e.g. "10:15"')
-                return None
-            text = str(value).strip()
-            parsed = parse_time(text)
-            if parsed is None:
-                hint = ""
-                ampm = re.fullmatch(r"(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm]\.?", text)
-                if ampm:
-                    hour = int(ampm[1]) % 12 + (12 if ampm[3].lower() == "p" else 0)
-                    hint = f' (24-hour: "{hour:02d}:{ampm[2]}")'
-                self.fail("CK106", key, f'{key}: {text!r} is not a time: write "HH:MM"{hint}')
-            return parsed
-        if kind == "datetime":
-            stamp = parse_datetime(str(value))
-            if stamp is None:
-                self.fail("CK105", key, f"{key}: {value!r} is not a date and time: use YYYY-MM-DDTHH:MM")
-            return stamp
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.fail("CK103", key, f"{key} should be a whole number, not {value!r}")
-                return None
-            if (spec.minimum is not None and value < spec.minimum) or (
-                spec.maximum is not None and value > spec.maximum
-            ):
-                code = "CK406" if key.startswith("measures.") else "CK104"
-                self.fail(code, key, f"{key} = {value} is out of range {spec.minimum}–{spec.maximum}")
-                return None
-            return value
-        if kind == "bool":
-            if not isinstance(value, bool):
-                self.fail("CK103", key, f"{key} should be true or false, not {value!r}")
-                return None
-            return value
-        if kind in ("codes", "texts"):
-            items = value if isinstance(value, list) else [value]
-            out = []
-            for index, item in enumerate(items):
-                item_spec = Field(spec.name, "code" if kind == "codes" else "str", spec.help, allowed=spec.allowed)
-                converted = self.value(item_spec, item, f"{key}.{index}" if isinstance(value, list) else key)
-                if converted is not None:
-                    out.append(converted)
-            return tuple(out)
-        if kind == "goals":
-            if not isinstance(value, dict):
-                self.fail("CK103", key, f"{key} should be goal ids with their text, e.g. `G1: Reduce …`")
-                return None
-            goals = {}
-            for goal_id, text in value.items():
-                if not isinstance(text, str) or not text.strip():
-                    self.fail("CK103", f"{key}.{goal_id}", f"goal {goal_id} needs its text")
-                    continue
-                goals[str(goal_id)] = text.strip()
-            return goals
-        if kind == "map":
-            if not isinstance(value, dict):
-                names = ", ".join(f.name for f in spec.fields)
-                self.fail("CK103", key, f"{key} should be a mapping with {names}")
-                return None
-            return self.mapping(spec.fields, value, f"{key}.")
-        raise AssertionError(kind)  # pragma: no cover
+        value = str(value).strip()
+        if allowed and value not in allowed:
+            hint = ""
+            if value.lower() in ("no", "none", "n", "denies", "denied", "false") and "denied" in allowed:
+                hint = " (write `denied`)"
+            self.fail("CK104", key, f"{key}: {value!r} is not allowed{hint}; use one of {', '.join(allowed)}")
+            return None
+        if kind == "code" and not _CODE.fullmatch(value):
+            self.fail("CK104", key, f"{key}: {value!r} is not a code; codes are letters and digits")
+            return None
+        return value
+
+    def date(self, spec: Field, value: Any, key: str) -> dt.date | None:
+        text = str(value) if not isinstance(value, bool) else ""
+        day = parse_date(text)
+        if day is None:
+            match = _DATE.fullmatch(text)
+            if match and int(match[1]) not in YEARS:
+                self.fail("CK105", key, f"{key}: {text!r}: {_YEAR_HINT}; check the date")
+            elif match:
+                self.fail("CK105", key, f"{key}: {text!r} is no such date; check the day and month")
+            else:
+                self.fail("CK105", key, f"{key}: {value!r} is not a date: use YYYY-MM-DD")
+        return day
+
+    def time(self, spec: Field, value: Any, key: str) -> dt.time | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.fail("CK106", key, f'{key}: {value!r} is not a time: write "HH:MM", e.g. "10:15"')
+            return None
+        text = str(value).strip()
+        parsed = parse_time(text)
+        if parsed is None:
+            hint = ""
+            ampm = re.fullmatch(r"(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm]\.?", text)
+            if ampm:
+                hour = int(ampm[1]) % 12 + (12 if ampm[3].lower() == "p" else 0)
+                hint = f' (24-hour: "{hour:02d}:{ampm[2]}")'
+            self.fail("CK106", key, f'{key}: {text!r} is not a time: write "HH:MM"{hint}')
+        return parsed
+
+    def datetime(self, spec: Field, value: Any, key: str) -> dt.datetime | None:
+        stamp = parse_datetime(str(value))
+        match = _DATETIME.fullmatch(str(value).strip())
+        if stamp is None and match and int(match[1]) not in YEARS:
+            self.fail("CK105", key, f"{key}: {value!r}: {_YEAR_HINT}; check the date")
+        elif stamp is None:
+            self.fail("CK105", key, f"{key}: {value!r} is not a date and time: use YYYY-MM-DDTHH:MM")
+        return stamp
+
+    def integer(self, spec: Field, value: Any, key: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail("CK103", key, f"{key} should be a whole number, not {value!r}")
+            return None
+        if (spec.minimum is not None and value < spec.minimum) or (
+            spec.maximum is not None and value > spec.maximum
+        ):
+            code = "CK406" if key.startswith("measures.") else "CK104"
+            self.fail(code, key, f"{key} = {value} is out of range {spec.minimum}–{spec.maximum}")
+            return None
+        return value
+
+    def boolean(self, spec: Field, value: Any, key: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.fail("CK103", key, f"{key} should be true or false, not {value!r}")
+            return None
+        return value
+
+    def words(self, spec: Field, value: Any, key: str) -> tuple[str, ...]:
+        """Kinds codes and texts: a list, or one item written without brackets."""
+        kind = "code" if spec.kind == "codes" else "str"
+        if not isinstance(value, list):
+            converted = self.word_of(kind, spec.allowed, value, key)
+            return () if converted is None else (converted,)
+        out = []
+        for index, item in enumerate(value):
+            converted = self.word_of(kind, spec.allowed, item, f"{key}.{index}")
+            if converted is not None:
+                out.append(converted)
+        return tuple(out)
+
+    def goals(self, spec: Field, value: Any, key: str) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self.fail("CK103", key, f"{key} should be goal ids with their text, e.g. `G1: Reduce …`")
+            return None
+        goals = {}
+        for goal_id, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                self.fail("CK103", f"{key}.{goal_id}", f"goal {goal_id} needs its text")
+                continue
+            goals[str(goal_id)] = text.strip()
+        return goals
+
+    def map(self, spec: Field, value: Any, key: str) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            names = ", ".join(f.name for f in spec.fields)
+            self.fail("CK103", key, f"{key} should be a mapping with {names}")
+            return None
+        return self.mapping(_by_name(spec.fields), value, f"{key}.")
+
+
+# Each field kind's conversion (a value → its typed value, or None after a problem).
+_CONVERTERS: dict[str, Callable[[_Validator, Field, Any, str], Any]] = {
+    "str": _Validator.word,
+    "text": _Validator.word,
+    "code": _Validator.word,
+    "date": _Validator.date,
+    "time": _Validator.time,
+    "datetime": _Validator.datetime,
+    "int": _Validator.integer,
+    "bool": _Validator.boolean,
+    "codes": _Validator.words,
+    "texts": _Validator.words,
+    "goals": _Validator.goals,
+    "map": _Validator.map,
+}
 
 
 def validate(raw: RawRecord, custom_types: frozenset[str] = frozenset()) -> Validated:
@@ -392,7 +443,7 @@ def validate(raw: RawRecord, custom_types: frozenset[str] = frozenset()) -> Vali
     if record == "group":
         note_type = "group"
     validator = _Validator(raw, str(record), note_type if isinstance(note_type, str) else None)
-    values = validator.mapping(RECORD_FIELDS[record], meta, "")
+    values = validator.mapping(_RECORD_FIELDS_BY_NAME[record], meta, "")
     if record == "note" and "type" in values:
         if values["type"] not in STANDARD_NOTE_TYPES and values["type"] not in custom_types:
             known = sorted(set(STANDARD_NOTE_TYPES) | custom_types)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from dataclasses import dataclass
+from operator import itemgetter
 
 from chartkeep import billing
 from chartkeep.checks import Env
 from chartkeep.model import GroupSession, ProgressNote, Record, Session
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
+from chartkeep.schema import UNBILLED_TYPES
+from chartkeep.settings import Payer
 
 PSYCHOTHERAPY_KINDS = {"timed"}
+EVALUATIONS = ("90791", "90792")
 # The client's own home, said first ("home, Springfield IL", "client's home"); "nursing home",
 # "group home" or "a relative's home" are elsewhere (place of service 02).
 _AT_HOME = re.compile(r"(?:at\s+|the\s+)?(?:client'?s\s+|own\s+|their\s+|his\s+|her\s+)?(?:home|residence)\b")
@@ -34,11 +38,23 @@ def local(record: Record, env: Env) -> list[Problem]:
 
 def check_billing(practice: Practice) -> list[Problem]:
     out: list[Problem] = []
+    codes = _TelehealthCodes.of_clients(practice)
+    no_face_sheet = _TelehealthCodes.of(practice.settings.payer(None))
+    # Only a telehealth session, or one with a telehealth place of service (any payer's) or a
+    # modifier, has telehealth coding to compare: most notes are passed over at once.
+    places = no_face_sheet.places.union(*(payer_codes.places for payer_codes in codes.values()))
+    crisis: list[ProgressNote] = []
+    evaluations: list[ProgressNote] = []
     for note in practice.notes:
-        if note.billable:
-            out.extend(_telehealth(practice, note))
-    out.extend(_crisis_once_a_day(practice))
-    out.extend(_repeat_evaluations(practice))
+        if (note.modifiers or note.pos in places or note.telehealth) and note.billable:
+            out.extend(_telehealth(note, codes.get(note.client, no_face_sheet)))
+        service = note.service
+        if service == "90839":
+            crisis.append(note)
+        elif service in EVALUATIONS:
+            evaluations.append(note)
+    out.extend(_crisis_once_a_day(crisis))
+    out.extend(_repeat_evaluations(practice, evaluations))
     return out
 
 
@@ -111,22 +127,48 @@ def _addons(note: ProgressNote, rules: billing.BillingRules) -> list[Problem]:
     return out
 
 
-def _telehealth(practice: Practice, note: ProgressNote) -> list[Problem]:
-    client = practice.clients.get(note.client)
-    payer = practice.settings.payer(client.payer if client else None)
+@dataclass(frozen=True)
+class _TelehealthCodes:
+    """A payer's telehealth places of service and modifiers, worked out once per payer."""
+
+    payer: Payer
+    places: frozenset[str]
+    modifiers: frozenset[str]
+
+    @classmethod
+    def of(cls, payer: Payer) -> _TelehealthCodes:
+        return cls(
+            payer,
+            frozenset({payer.telehealth_pos_home, payer.telehealth_pos_elsewhere}),
+            frozenset({payer.video_modifier, payer.audio_modifier, "95", "93", "GT"}),
+        )
+
+    @classmethod
+    def of_clients(cls, practice: Practice) -> dict[str, _TelehealthCodes]:
+        """Client code → its payer's codes."""
+        by_payer: dict[str, _TelehealthCodes] = {}
+        out = {}
+        for code, client in practice.clients.items():
+            if client.payer not in by_payer:
+                by_payer[client.payer] = cls.of(practice.settings.payer(client.payer))
+            out[code] = by_payer[client.payer]
+        return out
+
+
+def _telehealth(note: ProgressNote, codes: _TelehealthCodes) -> list[Problem]:
+    """Place of service and modifiers that fit how the session was held, for the client's payer."""
     out = []
-    telehealth_pos = {payer.telehealth_pos_home, payer.telehealth_pos_elsewhere}
-    telehealth_modifiers = {payer.video_modifier, payer.audio_modifier, "95", "93", "GT"}
     if not note.telehealth:
-        if note.pos in telehealth_pos and note.modality == "in-person":
+        if note.pos in codes.places and note.modality == "in-person":
             out.append(problem("CK205", note.path, note.line("pos"),
                                f"place of service {note.pos} is telehealth but the session was in "
                                "person: use 11 (office) or where it was held"))
         for index, modifier in enumerate(note.modifiers):
-            if modifier in telehealth_modifiers:
+            if modifier in codes.modifiers:
                 out.append(problem("CK206", note.path, note.line(f"modifiers.{index}"),
                                    f"modifier {modifier} is for telehealth; this session was in person"))
         return out
+    payer = codes.payer
     location = (note.client_location or "").strip()
     at_home = bool(_AT_HOME.match(location.lower()))
     expected = payer.telehealth_pos_home if at_home else payer.telehealth_pos_elsewhere
@@ -174,12 +216,11 @@ def _group_size(group: GroupSession, rules: billing.BillingRules) -> list[Proble
     return []
 
 
-def _crisis_once_a_day(practice: Practice) -> list[Problem]:
+def _crisis_once_a_day(crisis: list[ProgressNote]) -> list[Problem]:
+    """`crisis`: the notes that bill 90839, in the practice's order."""
     seen: dict[tuple[str, dt.date], ProgressNote] = {}
     out = []
-    for note in practice.notes:
-        if note.service != "90839":
-            continue
+    for note in crisis:
         key = (note.client, note.date)
         if key in seen:
             out.append(problem("CK211", note.path, note.line("service"),
@@ -190,12 +231,11 @@ def _crisis_once_a_day(practice: Practice) -> list[Problem]:
     return out
 
 
-def _repeat_evaluations(practice: Practice) -> list[Problem]:
+def _repeat_evaluations(practice: Practice, evaluations: list[ProgressNote]) -> list[Problem]:
+    """`evaluations`: the notes that bill a diagnostic evaluation, sorted by client and date."""
     out = []
     last: dict[str, ProgressNote] = {}
-    for note in practice.notes:  # sorted by client and date
-        if note.service not in ("90791", "90792"):
-            continue
+    for note in evaluations:
         previous = last.get(note.client)
         if previous is not None:
             client = practice.clients.get(note.client)
@@ -211,31 +251,63 @@ def _repeat_evaluations(practice: Practice) -> list[Problem]:
     return out
 
 
+_Timed = tuple[dt.time, dt.time, Session]  # a session's start, end, and the session
+_NOT_HELD = UNBILLED_TYPES | {"cancellation"}  # notes that hold no time of their own (not `billable`)
+
+
 def check_overlaps(practice: Practice) -> list[Problem]:
-    """One clinician cannot hold two sessions at once; a group session's member notes are one."""
-    by_clinician: dict[str, list[tuple[dt.datetime, dt.datetime, str, Session]]] = defaultdict(list)
+    """One clinician cannot hold two sessions at once; a group session's member notes are one.
+
+    A session lies within its day (it ends after it starts, on its date), so only sessions of one
+    clinician and one day can overlap. Each such day is swept in order of start and end, against
+    the session that ends latest so far."""
+    days: dict[str, dict[dt.date, list[_Timed]]] = {}
     for session in (*practice.notes, *practice.groups):
-        if isinstance(session, ProgressNote) and (not session.billable or session.type == "cancellation"):
+        if isinstance(session, ProgressNote) and session.type in _NOT_HELD:
             continue
-        start, end = session.starts_at(), session.ends_at()
+        start, end = session.start, session.end
         if start is None or end is None or end <= start:
             continue
-        group = getattr(session, "group", None)  # a group session and its member notes are one
-        identity = f"group:{group}:{start}" if group else session.path
-        by_clinician[session.clinician].append((start, end, identity, session))
+        by_day = days.setdefault(session.clinician, {})
+        if session.date in by_day:
+            by_day[session.date].append((start, end, session))
+        else:
+            by_day[session.date] = [(start, end, session)]
     out = []
-    for sessions in by_clinician.values():
-        sessions.sort(key=lambda item: (item[0], item[1]))
-        latest_end: dt.datetime | None = None
-        latest: tuple[dt.datetime, dt.datetime, str, Session] | None = None
-        for item in sessions:
-            start, end, identity, session = item
-            if latest is not None and latest_end is not None and start < latest_end and identity != latest[2]:
-                out.append(
-                    problem("CK209", session.path, session.line("start"),
-                            f"{session.clinician} has another session {latest[0]:%H:%M}–"
-                            f"{latest[1]:%H:%M} that day ({latest[3].path}): fix the times")
-                )
-            if latest_end is None or end > latest_end:
-                latest_end, latest = end, item
+    for by_day in days.values():
+        for day in sorted(by_day):
+            if len(by_day[day]) > 1:
+                out.extend(_overlaps(by_day[day]))
     return out
+
+
+def _overlaps(sessions: list[_Timed]) -> list[Problem]:
+    """The overlaps among one clinician's sessions of one day."""
+    sessions.sort(key=itemgetter(0, 1))
+    out = []
+    latest_start, latest_end, latest = sessions[0]
+    for start, end, session in sessions[1:]:
+        if start < latest_end and not _one_session(session, latest):
+            out.append(
+                problem("CK209", session.path, session.line("start"),
+                        f"{session.clinician} has another session {latest_start:%H:%M}–"
+                        f"{latest_end:%H:%M} that day ({latest.path}): fix the times")
+            )
+        if end > latest_end:
+            latest_start, latest_end, latest = start, end, session
+    return out
+
+
+def _identity(session: Session) -> str:
+    """What makes two records one session: a group session and its member notes share one."""
+    group = getattr(session, "group", None)
+    return f"group:{group}:{session.starts_at()}" if group else session.path
+
+
+def _one_session(a: Session, b: Session) -> bool:
+    """Whether two sessions of one day are one (their identities are equal): at once when they
+    name the same group and start, as a group session and its members' notes do."""
+    group = getattr(a, "group", None)
+    if group and group == getattr(b, "group", None) and a.start == b.start:
+        return True
+    return _identity(a) == _identity(b)

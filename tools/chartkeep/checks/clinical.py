@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
+from functools import cache
+from itertools import groupby
+from operator import attrgetter
 
 from chartkeep.checks import Env
-from chartkeep.model import GroupSession, ProgressNote, PsychotherapyNote, Record
+from chartkeep.model import GroupSession, ProgressNote, PsychotherapyNote, Record, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
+from chartkeep.reader import Section
 from chartkeep.schema import GOAL_TYPES
 
 PLAN_TYPES = GOAL_TYPES | {"family", "group"}
@@ -39,8 +44,11 @@ def local(record: Record, env: Env) -> list[Problem]:
 def _sections(record: ProgressNote | GroupSession, env: Env) -> list[Problem]:
     out = []
     raw = record.raw
+    by_title: dict[str, Section] = {}  # what `raw.section` finds, for all the titles at once
+    for found in raw.sections:
+        by_title.setdefault(found.title.casefold(), found)
     for title in _sections_of(env, record):
-        section = raw.section(title)
+        section = by_title.get(title.casefold())
         if section is None:
             kind = record.type if isinstance(record, ProgressNote) else "group"
             out.append(problem("CK401", record.path, raw.body_line,
@@ -88,42 +96,62 @@ def _risk(note: ProgressNote) -> list[Problem]:
 
 def check_plans(practice: Practice) -> list[Problem]:
     out = []
-    for note in practice.notes:
-        if note.type not in PLAN_TYPES:
-            continue
-        plan = practice.plan_in_force(note.client, note.date)
-        if plan is None:
-            out.append(problem(
-                "CK408", note.path, note.line("date"),
-                f"no treatment plan for {note.client} in force on {note.date}: write one "
-                f"(`chartkeep new-note {note.client} plan`) dated on or before the session"))
-            continue
-        due = practice.review_due(plan)
-        if due < note.date:
-            out.append(problem(
-                "CK409", note.path, note.line("date"),
-                f"the plan in force ({plan.path}) was due for review on {due}, before this session: "
-                "review it and write the updated plan"))
-        for index, goal in enumerate(note.goals):
-            if goal not in plan.goals:
+    for client, notes in groupby(practice.notes, attrgetter("client")):
+        dates, in_force, due_by = _plans_in_force(practice, client)
+        for note in notes:
+            kind = note.type
+            if kind not in PLAN_TYPES:
+                continue
+            at = bisect_right(dates, note.date) - 1  # the last plan dated on or before the note
+            if at < 0:
                 out.append(problem(
-                    "CK407", note.path, note.line(f"goals.{index}"),
-                    f"goal {goal!r} is not in the plan in force ({plan.path}: "
-                    f"{', '.join(plan.goals) or 'no goals'})"))
-        if note.type in GOAL_TYPES and not note.goals:
-            out.append(problem(
-                "CK412", note.path, note.raw.body_line - 1,
-                f"link the session to the plan's goals: add `goals: [{', '.join(plan.goals)}]` "
-                "(the ones this session addressed)"))
-        if note.type in GOAL_TYPES:
-            for measure in plan.measures:
-                if measure not in note.measures:
+                    "CK408", note.path, note.line("date"),
+                    f"no treatment plan for {note.client} in force on {note.date}: write one "
+                    f"(`chartkeep new-note {note.client} plan`) dated on or before the session"))
+                continue
+            plan, due = in_force[at], due_by[at]
+            if due < note.date:
+                out.append(problem(
+                    "CK409", note.path, note.line("date"),
+                    f"the plan in force ({plan.path}) was due for review on {due}, before this session: "
+                    "review it and write the updated plan"))
+            goals = note.goals
+            for index, goal in enumerate(goals):
+                if goal not in plan.goals:
                     out.append(problem(
-                        "CK414", note.path, note.raw.body_line - 1,
-                        f"the plan tracks {measure} but this note has no score: add "
-                        f"`measures: {{{measure}: {{total: N}}}}`"))
+                        "CK407", note.path, note.line(f"goals.{index}"),
+                        f"goal {goal!r} is not in the plan in force ({plan.path}: "
+                        f"{', '.join(plan.goals) or 'no goals'})"))
+            if kind in GOAL_TYPES:
+                if not goals:
+                    out.append(problem(
+                        "CK412", note.path, note.raw.body_line - 1,
+                        f"link the session to the plan's goals: add `goals: [{', '.join(plan.goals)}]` "
+                        "(the ones this session addressed)"))
+                for measure in plan.measures:
+                    if measure not in note.measures:
+                        out.append(problem(
+                            "CK414", note.path, note.raw.body_line - 1,
+                            f"the plan tracks {measure} but this note has no score: add "
+                            f"`measures: {{{measure}: {{total: N}}}}`"))
     out.extend(_reviews_coming_due(practice))
     return out
+
+
+def _plans_in_force(
+    practice: Practice, client: str
+) -> tuple[list[dt.date], list[TreatmentPlan], list[dt.date]]:
+    """A client's plan dates in order, the plan in force from each (`practice.plan_in_force`:
+    of the plans dated on or before a day, the last in the client's list), and when that plan is
+    due for review; a note's plan is then found by bisection."""
+    plans = practice.plans.get(client, [])
+    by_date = sorted(range(len(plans)), key=lambda position: plans[position].date)
+    dates = [plans[position].date for position in by_date]
+    in_force, last = [], -1
+    for position in by_date:
+        last = max(last, position)
+        in_force.append(plans[last])
+    return dates, in_force, [practice.review_due(plan) for plan in in_force]
 
 
 def _reviews_coming_due(practice: Practice) -> list[Problem]:
@@ -147,34 +175,38 @@ def _reviews_coming_due(practice: Practice) -> list[Problem]:
     return out
 
 
-_TIME_RANGE = re.compile(
-    r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})\s*(?:[ap]\.?m\.?)?",
-    re.I,
-)
-_START_STOP = re.compile(r"\b(?:start(?:ed)?|end(?:ed)?|stop(?:ped)?)\s+(?:time|at)\b", re.I)
-_ICD = re.compile(r"\b[FZ]\d{2}(?:\.[0-9A-Z]{1,4})?\b")
-_MEDICATION = re.compile(
-    r"\b(?:\d+(?:\.\d+)?\s?mg|sertraline|fluoxetine|escitalopram|citalopram|paroxetine|bupropion|"
-    r"venlafaxine|duloxetine|mirtazapine|trazodone|lithium|lamotrigine|quetiapine|aripiprazole|"
-    r"olanzapine|risperidone|alprazolam|lorazepam|clonazepam|diazepam|methylphenidate|"
-    r"amphetamine|zoloft|prozac|lexapro|wellbutrin|xanax|ativan|klonopin|adderall)\b",
-    re.I,
-)
-_TEST_RESULTS = re.compile(r"\b(?:PHQ-?9|GAD-?7)\b[^.\n]*\d", re.I)
-_PSYCHOTHERAPY_CHECKS = (
-    (_TIME_RANGE, "session start/stop times"),
-    (_START_STOP, "session start/stop times"),
-    (_ICD, "a diagnosis code"),
-    (_MEDICATION, "medication"),
-    (_TEST_RESULTS, "test results"),
-)
+@cache
+def _psychotherapy_checks() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """What a psychotherapy note must not hold, compiled on first use: only the parse stage reads
+    psychotherapy notes, so a warm `chartkeep check` does not pay for compiling these."""
+    time_range = re.compile(
+        r"\b\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*(?:-|–|to)\s*\d{1,2}(?::\d{2})\s*(?:[ap]\.?m\.?)?",
+        re.I,
+    )
+    start_stop = re.compile(r"\b(?:start(?:ed)?|end(?:ed)?|stop(?:ped)?)\s+(?:time|at)\b", re.I)
+    icd = re.compile(r"\b[FZ]\d{2}(?:\.[0-9A-Z]{1,4})?\b")
+    medication = re.compile(
+        r"\b(?:\d+(?:\.\d+)?\s?mg|sertraline|fluoxetine|escitalopram|citalopram|paroxetine|bupropion|"
+        r"venlafaxine|duloxetine|mirtazapine|trazodone|lithium|lamotrigine|quetiapine|aripiprazole|"
+        r"olanzapine|risperidone|alprazolam|lorazepam|clonazepam|diazepam|methylphenidate|"
+        r"amphetamine|zoloft|prozac|lexapro|wellbutrin|xanax|ativan|klonopin|adderall)\b",
+        re.I,
+    )
+    test_results = re.compile(r"\b(?:PHQ-?9|GAD-?7)\b[^.\n]*\d", re.I)
+    return (
+        (time_range, "session start/stop times"),
+        (start_stop, "session start/stop times"),
+        (icd, "a diagnosis code"),
+        (medication, "medication"),
+        (test_results, "test results"),
+    )
 
 
 def _private_content(note: PsychotherapyNote) -> list[Problem]:
     """45 CFR 164.501: these belong in the progress note, which is part of the record."""
     out = []
     body = note.raw.body
-    for pattern, what in _PSYCHOTHERAPY_CHECKS:
+    for pattern, what in _psychotherapy_checks():
         match = pattern.search(body)
         if match:
             line = note.raw.body_line + body.count("\n", 0, match.start())

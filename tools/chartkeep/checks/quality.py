@@ -5,15 +5,16 @@ cloned from the previous one (what payers reject as copy-forward)."""
 from __future__ import annotations
 
 import re
-import statistics
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 
-from chartkeep.checks import Env, Features, features
+from chartkeep.checks import Env, features
 from chartkeep.model import ProgressNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import COMMENT
+from chartkeep.schema import UNBILLED_TYPES
 
 _VAGUE = re.compile(
     r"\b(?:seem(?:s|ed)?|appear(?:s|ed)?)\s+(?:to\s+(?:be|feel)\s+)?(?:a\s+bit\s+|kind\s+of\s+|very\s+|really\s+|quite\s+)?"
@@ -31,6 +32,22 @@ _OPINION = re.compile(
 # Cheap prefilter: the opinion pattern only runs on bodies that contain one of these.
 _OPINION_WORDS = ("i think", "i feel", "i believe", "i suspect", "lazy", "manipulat", "attention",
                   "crazy", "hysterical", "whiny", "drama", "difficult client")
+
+
+def _starts(*openings: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(opening) for opening in openings)
+
+
+# How every match of each pattern above opens, lower-cased (keep them in step with the patterns;
+# a test holds `_search` equal to `search`). Each begins with a literal, which the regex engine
+# finds as fast as str.find; the patterns themselves (IGNORECASE, a leading \b) would be tried at
+# every character of the body.
+_VAGUE_STARTS = _starts("seem", "appear", "does")
+_OPINION_STARTS = _starts(r"i\s", "lazy", "manipulative", "attention", "crazy", "hysterical", "whiny",
+                          "drama", "difficult")
+# IGNORECASE matches these to "i" and "s", but str.lower() leaves them as they are.
+_FOLDED_APART = ("\u0131", "\u017f")  # ı, ſ
+
 MIN_NOTES_FOR_LENGTH = 20
 LONG_FACTOR = 4.0
 SHORT_FACTOR = 0.25
@@ -43,12 +60,18 @@ def local(record: Record, env: Env) -> list[Problem]:
 
 
 def check_quality(practice: Practice) -> list[Problem]:
-    return [*_lengths(practice), *_clones(practice)]
-
-
-def _features(practice: Practice, note: ProgressNote) -> Features:
-    found = practice.features.get(note.path)
-    return found if found is not None else features(note)
+    by_type: dict[str, list[tuple[ProgressNote, int]]] = defaultdict(list)
+    billable: list[tuple[ProgressNote, str, bytes]] = []  # group notes left out
+    features_of = practice.features
+    for note in practice.notes:  # each note and its features read once, for both checks
+        found = features_of.get(note.path)
+        if found is None:
+            found = features(note)
+        kind = note.type
+        by_type[kind].append((note, found.chars))
+        if kind not in UNBILLED_TYPES and kind != "group":  # `note.billable`
+            billable.append((note, note.client, found.sentences))
+    return [*_lengths(by_type), *_clones(billable)]
 
 
 def _clinical_text(note: ProgressNote) -> str:
@@ -59,13 +82,15 @@ def _wording(note: ProgressNote) -> list[Problem]:
     text = _clinical_text(note)
     lowered = text.lower()
     out = []
-    vague = _VAGUE.search(text) if ("seem" in lowered or "appear" in lowered) else None
+    vague = (_search(_VAGUE, _VAGUE_STARTS, text, lowered)
+             if ("seem" in lowered or "appear" in lowered) else None)
     if vague:
         line = note.raw.body_line + text.count("\n", 0, vague.start())
         out.append(problem("CK701", note.path, line,
                            f"vague wording {vague.group(0)!r}: describe what you observed "
                            "(e.g. 'tearful, speech slowed, said \"I can't sleep\"')"))
-    opinion = _OPINION.search(text) if any(word in lowered for word in _OPINION_WORDS) else None
+    opinion = (_search(_OPINION, _OPINION_STARTS, text, lowered)
+               if any(word in lowered for word in _OPINION_WORDS) else None)
     if opinion:
         line = note.raw.body_line + text.count("\n", 0, opinion.start())
         out.append(problem("CK704", note.path, line,
@@ -74,20 +99,46 @@ def _wording(note: ProgressNote) -> list[Problem]:
     return out
 
 
-def _lengths(practice: Practice) -> list[Problem]:
-    by_type: dict[str, list[ProgressNote]] = defaultdict(list)
-    for note in practice.notes:
-        by_type[note.type].append(note)
+def _search(pattern: re.Pattern[str], starts: tuple[re.Pattern[str], ...], text: str,
+            lowered: str) -> re.Match[str] | None:
+    """`pattern.search(text)`, tried only where one of `starts` finds a match's opening in
+    `lowered` (`text.lower()`) instead of at every character: the same leftmost match.
+
+    That holds when every character lower-cases to one (positions in `lowered` are then those in
+    `text`) and none is one that IGNORECASE folds where str.lower() does not (a test checks every
+    character); for the rare text where it fails, search it all.
+    """
+    if not text.isascii() and (len(lowered) != len(text) or any(c in text for c in _FOLDED_APART)):
+        return pattern.search(text)
+    places = sorted({place for start in starts for place in _places(start, lowered)})
+    for place in places:
+        match = pattern.match(text, place)
+        if match:
+            return match
+    return None
+
+
+def _places(start: re.Pattern[str], text: str) -> Iterator[int]:
+    """Every index where `start` matches, overlapping ones included."""
+    found = start.search(text)
+    while found:
+        yield found.start()
+        found = start.search(text, found.start() + 1)
+
+
+_FINGERPRINT_SIZE = array("I").itemsize  # how `Features.sentences` packs each fingerprint
+
+
+def _lengths(by_type: dict[str, list[tuple[ProgressNote, int]]]) -> list[Problem]:
+    """Notes far longer or shorter than the practice's usual note of their type."""
     out = []
-    for notes in by_type.values():
-        if len(notes) < MIN_NOTES_FOR_LENGTH:
+    for sized in by_type.values():
+        if len(sized) < MIN_NOTES_FOR_LENGTH:
             continue
-        sizes = {n.path: _features(practice, n).chars for n in notes}
-        usual = statistics.median(sizes.values())
+        usual = _median([size for _, size in sized])  # one size per note: each path is one note
         if usual <= 0:
             continue
-        for note in notes:
-            size = sizes[note.path]
+        for note, size in sized:
             if size > usual * LONG_FACTOR:
                 out.append(problem("CK702", note.path, 1,
                                    f"{size} characters, over {LONG_FACTOR:g}× this practice's usual "
@@ -100,27 +151,48 @@ def _lengths(practice: Practice) -> list[Problem]:
     return out
 
 
-def _consecutive(practice: Practice) -> Iterator[tuple[ProgressNote, ProgressNote]]:
-    previous: ProgressNote | None = None
-    for note in practice.notes:  # sorted by client, date, start
-        if not note.billable or note.type == "group":
-            continue
-        if previous is not None and previous.client == note.client:
-            yield previous, note
-        previous = note
+def _median(values: list[int]) -> float:
+    """`statistics.median` (the same value), without importing `statistics` for one call."""
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
-def _clones(practice: Practice) -> list[Problem]:
+def _clones(billable: list[tuple[ProgressNote, str, bytes]]) -> list[Problem]:
+    """Each note against the client's previous one (the notes with their client and sentence
+    fingerprints, sorted by client, date and start)."""
     out = []
-    for previous, note in _consecutive(practice):
-        before = _features(practice, previous).sentence_set()
-        now = _features(practice, note).sentence_set()
-        if len(now) < MIN_SENTENCES or len(before) < MIN_SENTENCES:
-            continue
-        shared = len(now & before) / len(now | before)
-        if shared >= CLONE_SIMILARITY:
-            out.append(problem("CK703", note.path, 1,
-                               f"{shared:.0%} of its sentences repeat the previous note "
-                               f"({previous.path}): payers reject cloned notes; write what happened "
-                               "in this session"))
+    previous: tuple[ProgressNote, str, bytes] | None = None
+    for item in billable:
+        note, client, sentences = item
+        if previous is not None and previous[1] == client:
+            shared = _shared_if_cloned(previous[2], sentences)
+            if shared is not None:
+                out.append(problem("CK703", note.path, 1,
+                                   f"{shared:.0%} of its sentences repeat the previous note "
+                                   f"({previous[0].path}): payers reject cloned notes; write what "
+                                   "happened in this session"))
+        previous = item
     return out
+
+
+def _shared_if_cloned(before: bytes, now: bytes) -> float | None:
+    """The share of two notes' sentences (packed fingerprints, no repeats) that both hold, when
+    it reaches CLONE_SIMILARITY: `len(now & before) / len(now | before)` of their sets.
+
+    Building the sets costs more than the rest of this check, and most pairs are ruled out
+    without them. The share is at most `most / (both counts - most)` for any `most` the shared
+    count cannot exceed: the smaller count, or the later note's count less its fingerprints
+    whose first byte is the first byte of none of the earlier note's (those cannot be shared)."""
+    size = _FINGERPRINT_SIZE
+    before_count, now_count = len(before) // size, len(now) // size
+    total = before_count + now_count
+    most = min(before_count, now_count)
+    if most < MIN_SENTENCES or most / (total - most) < CLONE_SIMILARITY:
+        return None
+    most = min(most, now_count - len(now[::size].translate(None, before[::size])))
+    if most / (total - most) < CLONE_SIMILARITY:
+        return None
+    shared = len(set(array("I", before)) & set(array("I", now)))
+    similarity = shared / (total - shared)
+    return similarity if similarity >= CLONE_SIMILARITY else None

@@ -64,10 +64,48 @@ def local(record: Record, env: Env) -> list[Problem]:
 
 
 def check_records(practice: Practice) -> list[Problem]:
+    """Face sheets for every client code named; nothing dated in the future; births before sessions."""
     out: list[Problem] = []
+    clients = practice.clients
+    today = practice.today
     for record in practice.records:
-        out.extend(_references(practice, record))
-        out.extend(_dates(practice, record))
+        if isinstance(record, Client):
+            if record.dob is not None and record.dob > today:
+                out.append(problem("CK107", record.path, record.line("dob"),
+                                   f"date of birth {record.dob} is in the future: fix it"))
+            continue
+        client = getattr(record, "client", None)
+        if client and client not in clients:
+            out.append(
+                problem(
+                    "CK113",
+                    record.path,
+                    record.line("client"),
+                    f"no face sheet for {client}: create {NOTES_DIR}/{client}/client.md "
+                    "(`chartkeep new-client`) or fix the code",
+                )
+            )
+        if isinstance(record, GroupSession):
+            for index, member in enumerate(record.members):
+                if member not in clients:
+                    out.append(problem("CK113", record.path, record.line(f"members.{index}"),
+                                       f"group member {member} has no face sheet"))
+        day = getattr(record, "date", None)
+        if day is None:
+            continue
+        if day > today:
+            out.append(
+                problem("CK108", record.path, record.line("date"),
+                        f"dated {day}, in the future (today is {today}): fix the date")
+            )
+        if isinstance(record, ProgressNote):
+            face_sheet = clients.get(record.client)
+            if face_sheet and face_sheet.dob and face_sheet.dob > day:
+                out.append(
+                    problem("CK107", record.path, record.line("date"),
+                            f"session on {day} is before the client's date of birth "
+                            f"{face_sheet.dob} ({face_sheet.path}): fix one of them")
+                )
     return out
 
 
@@ -126,47 +164,3 @@ def _placement(record: Record) -> list[Problem]:
         if record.type and match[2] != record.type:
             return wrong("type", f"type {record.type!r} but the file name says {match[2]!r}")
     return []
-
-
-def _references(practice: Practice, record: Record) -> list[Problem]:
-    out = []
-    client = getattr(record, "client", None)
-    if client and not isinstance(record, Client) and client not in practice.clients:
-        out.append(
-            problem(
-                "CK113",
-                record.path,
-                record.line("client"),
-                f"no face sheet for {client}: create {NOTES_DIR}/{client}/client.md "
-                "(`chartkeep new-client`) or fix the code",
-            )
-        )
-    if isinstance(record, GroupSession):
-        for index, member in enumerate(record.members):
-            if member not in practice.clients:
-                out.append(problem("CK113", record.path, record.line(f"members.{index}"),
-                                   f"group member {member} has no face sheet"))
-    return out
-
-
-def _dates(practice: Practice, record: Record) -> list[Problem]:
-    out = []
-    today = practice.today
-    day = getattr(record, "date", None)
-    if day is not None and day > today and not isinstance(record, Client):
-        out.append(
-            problem("CK108", record.path, record.line("date"),
-                    f"dated {day}, in the future (today is {today}): fix the date")
-        )
-    if isinstance(record, Client) and record.dob is not None and record.dob > today:
-        out.append(problem("CK107", record.path, record.line("dob"),
-                           f"date of birth {record.dob} is in the future: fix it"))
-    if isinstance(record, ProgressNote) and day is not None:
-        client = practice.clients.get(record.client)
-        if client and client.dob and client.dob > day:
-            out.append(
-                problem("CK107", record.path, record.line("date"),
-                        f"session on {day} is before the client's date of birth "
-                        f"{client.dob} ({client.path}): fix one of them")
-            )
-    return out

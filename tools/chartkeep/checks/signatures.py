@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from chartkeep.checks import Env
 from chartkeep.model import GroupSession, ProgressNote, Record, Signable, TreatmentPlan
@@ -14,6 +15,7 @@ from chartkeep.reader import COMMENT
 from chartkeep.settings import Settings
 
 SIGNATURE_LINE = re.compile(r"^Electronically signed by (?P<name>.+?), (?P<credential>[^,]+?) on (?P<at>.+)$", re.M)
+_SIGNATURE_WORDS = "Electronically signed by "
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b", re.I)
 
 
@@ -22,19 +24,26 @@ def signature_line(name: str, credential: str, at: dt.datetime) -> str:
     return f"Electronically signed by {name}, {credential} on {at:%Y-%m-%d %H:%M}"
 
 
+_DAY_END = dt.time(23, 59)
+
+
 def completed_at(record: Signable) -> dt.datetime | None:
     """When the deadline clock starts: the session's end, or the record's date for plans."""
     if isinstance(record, ProgressNote | GroupSession):
         if record.end is not None:
             return dt.datetime.combine(record.date, record.end)
-        return dt.datetime.combine(record.date, dt.time(23, 59))
+        return dt.datetime.combine(record.date, _DAY_END)
     if isinstance(record, TreatmentPlan):
-        return dt.datetime.combine(record.date, dt.time(23, 59))
+        return dt.datetime.combine(record.date, _DAY_END)
     return None
 
 
-def _signables(practice: Practice) -> list[Signable]:
-    return [*practice.notes, *practice.groups, *(p for plans in practice.plans.values() for p in plans)]
+def _all_completed(practice: Practice) -> Iterator[tuple[Signable, dt.datetime]]:
+    """Every note, group session and plan with its `completed_at`, without testing each one's kind."""
+    combine = dt.datetime.combine
+    sessions: list[ProgressNote | GroupSession] = [*practice.notes, *practice.groups]
+    yield from ((s, combine(s.date, s.end if s.end is not None else _DAY_END)) for s in sessions)
+    yield from ((p, combine(p.date, _DAY_END)) for plans in practice.plans.values() for p in plans)
 
 
 def local(record: Record, env: Env) -> list[Problem]:
@@ -47,7 +56,7 @@ def local(record: Record, env: Env) -> list[Problem]:
     body = record.raw.body
     if "<!--" in body:  # prompts and reminders in comments are not the record
         body = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    image = _IMAGE.search(body) if ("![" in body or "<img" in body.lower()) else None
+    image = _IMAGE.search(body) if ("![" in body or ("<" in body and "<img" in body.lower())) else None
     if image and re.search(r"signature|signed", body[max(0, image.start() - 200) : image.end() + 50], re.I):
         line = record.raw.body_line + body.count("\n", 0, image.start())
         out.append(problem("CK508", record.path, line,
@@ -55,7 +64,7 @@ def local(record: Record, env: Env) -> list[Problem]:
                            f"with `chartkeep sign {record.path}`"))
     signed = record.signed
     if signed is None:
-        if "Electronically signed by" in body and SIGNATURE_LINE.search(body):
+        if next(_signature_lines(body), None):
             out.append(problem("CK508", record.path, record.raw.body_line,
                                "a typed signature line without `signed:` in the front matter: sign "
                                f"with `chartkeep sign {record.path}`"))
@@ -90,34 +99,46 @@ def signature_due(record: Signable, settings: Settings) -> dt.datetime | None:
 def check_signatures(practice: Practice) -> list[Problem]:
     """Deadlines: unsigned too long, signed late without attestation, co-signature missing."""
     settings = practice.settings
+    now = practice.now
     deadline = dt.timedelta(hours=settings.note_deadline_hours)
+    supervised = {key: c for key, c in settings.clinicians.items() if c.supervisor}
     out: list[Problem] = []
-    for record in _signables(practice):
-        done = completed_at(record)
-        if done is None:
-            continue
+    for record, done in _all_completed(practice):
+        due = done + deadline
         signed = record.signed
         if signed is None:
-            if practice.now > done + deadline:
-                hours = int((practice.now - done - deadline).total_seconds() // 3600)
+            if now > due:
+                hours = int((now - due).total_seconds() // 3600)
                 out.append(problem("CK501", record.path, 1,
                                    f"unsigned {hours} hours past the {settings.note_deadline_hours}-hour "
                                    f"deadline: complete and sign it (`chartkeep sign {record.path}`), "
                                    "then attest the late signature"))
             continue
-        if signed.at > done + deadline and record.attestation is None:
+        if signed.at > due and record.attestation is None:
             out.append(problem("CK506", record.path, record.line("signed.at"),
                                f"signed {signed.at:%Y-%m-%d %H:%M}, after the "
                                f"{settings.note_deadline_hours}-hour deadline: add an attestation "
                                f"(`chartkeep attest {record.path} --as {signed.by}`)"))
-        author = settings.clinicians.get(getattr(record, "clinician", "") or "")
-        if (author is not None and author.supervisor and record.cosigned is None
-                and practice.now > done + deadline):
-            out.append(problem("CK507", record.path, record.line("signed"),
-                               f"{author.id} is supervised by {author.supervisor}: co-sign it "
-                               f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
+        if supervised and now > due and record.cosigned is None:
+            author = supervised.get(getattr(record, "clinician", "") or "")
+            if author is not None:
+                out.append(problem("CK507", record.path, record.line("signed"),
+                                   f"{author.id} is supervised by {author.supervisor}: co-sign it "
+                                   f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
     return out
 
 
 def _line_matches(body: str, name: str, credential: str) -> bool:
-    return any(m["name"] == name and m["credential"] == credential for m in SIGNATURE_LINE.finditer(body))
+    return any(m["name"] == name and m["credential"] == credential for m in _signature_lines(body))
+
+
+def _signature_lines(body: str) -> Iterator[re.Match[str]]:
+    """`SIGNATURE_LINE.finditer(body)`, tried only where its words are (its `^` would be tried at
+    every character; matched there, it still holds them to the start of a line). A match is one
+    whole line, so no two overlap."""
+    start = body.find(_SIGNATURE_WORDS)
+    while start >= 0:
+        match = SIGNATURE_LINE.match(body, start)
+        if match:
+            yield match
+        start = body.find(_SIGNATURE_WORDS, start + 1)
