@@ -15,6 +15,7 @@ basic/hardcore validations and hledger's --strict do.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import zlib
@@ -95,6 +96,7 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@functools.cache  # called for every check of every record
 def _resolve(name: str) -> Callable[..., list[Problem]]:
     module_name, _, function = name.partition(":")
     module = importlib.import_module(f"chartkeep.checks.{module_name}")
