@@ -46,6 +46,7 @@ def run(size: int, workdir: Path, repeat: int = 3) -> list[dict[str, object]]:
         counter[0] += 1
         note.write_text(original + f"\nAddendum line {counter[0]}.\n")
 
+    run_command(bare, repeat=1)  # the files into the OS page cache, for the floor and the checks alike
     floor = run_command(bare, repeat=repeat)
     cold = run_command(check, repeat=repeat, before=drop_cache)
     run_command(check, repeat=1)

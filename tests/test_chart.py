@@ -17,6 +17,8 @@ from chartkeep.chart.pages import href, page_url
 from chartkeep.chart.svg import GAD7, PHQ9, trend_svg
 from chartkeep.cli import main
 from chartkeep.errors import UsageError
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from tests.test_chart_helpers import (
     AS_OF,
@@ -343,3 +345,82 @@ def test_plugin_refuses_publishing_and_mkdocs_serve() -> None:
         with pytest.raises(PluginError):
             plugin.on_startup(command=command, dirty=False)
     plugin.on_startup(command="build", dirty=False)
+
+
+# -- the theme and the search index --------------------------------------------------------
+
+
+def test_every_page_has_the_chart_chrome(site: Path) -> None:
+    """main.html stands alone (no base.html): the navbar, dialogs and scripts are all there."""
+    pages = [site / "index.html", site / "clients" / "C0001" / "index.html", site / "404.html"]
+    pages.append(next((site / "notes" / "C0001").glob("*/index.html")))
+    for path in pages:
+        text = path.read_text()
+        for marker in (
+            'data-bs-target="#mkdocs_search_modal"',
+            'id="mkdocs_search_modal"',
+            'id="mkdocs-search-query"',
+            'id="mkdocs-search-results"',
+            'id="mkdocs_keyboard_modal"',
+            'class="nav-link">Clients</a>' if path.parent.name != "clients" else ">Clients</a>",
+            "js/chartkeep.js",
+            "search/main.js",
+            "css/chartkeep.css",
+        ):
+            assert text.count(marker) == 1, (path, marker)
+        page = parse(path)
+        assert not page.remote
+    note = pages[-1]
+    assert '<link href="../../../css/chartkeep.css"' in note.read_text()  # relative: any prefix
+    assert 'data-base-url="../../.."' in note.read_text()
+    assert '<link href="/css/chartkeep.css"' in (site / "404.html").read_text()
+    assert '<body class="homepage">' in (site / "index.html").read_text()
+
+
+_TAGS = ["<p>", "</p>", '<td class="ck-x">', "</td>", '<h2 id="plan">', "</h2>", "<br>", "<li>"]
+_WORDS = ["Client", "said", "&quot;fine&quot;", "AT&amp;T", "&amp", "&lt;b&gt;", "é", "–", "x"]
+_SPACES = [" ", "  ", "\n", "\t", "", "\u00a0", "\u2009", "\r\n", " \u00a0 ", "\x0b\x0c", "\x1c", "\u3000"]
+
+
+@st.composite
+def _page_html(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(_TAGS + _WORDS + _SPACES), max_size=40))
+    return "".join(parts)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_page_html())
+@example("<p>  Plan:\u00a0weekly.\n</p><td>F32.A</td>")
+@example(" \u2009 a \u2009 ")
+def test_index_text_is_what_the_search_plugin_finds(html: str) -> None:
+    """A page's index text equals what MkDocs' search plugin makes of the page's HTML."""
+    from types import SimpleNamespace
+
+    from chartkeep.chart.pages import index_text
+    from mkdocs.contrib.search.search_index import SearchIndex
+
+    index = SearchIndex(indexing="full")
+    index.add_entry_from_context(SimpleNamespace(content=html, title="t", url="u/", toc=[]))
+    assert index_text(html) == index._entries[0]["text"]
+
+
+def test_custom_dir_overrides_theme_files(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    make_practice(root)
+    (root / "mkdocs.yml").write_text(
+        "site_name: Custom\ntheme:\n  name: mkdocs\n  custom_dir: overrides\n  highlightjs: false\n"
+        "plugins:\n  - search\n  - chartkeep\n"
+    )
+    overrides = root / "overrides"
+    (overrides / "css").mkdir(parents=True)
+    (overrides / "css" / "chartkeep.css").write_text("/* the practice's own */\n")
+    (overrides / "keyboard-modal.html").write_text('<div id="mkdocs_keyboard_modal">Own keys</div>\n')
+    site_dir = tmp_path / "site"
+    site_dir.mkdir(mode=0o700)
+    work = tmp_path / "work"
+    work.mkdir(mode=0o700)
+    ChartBuilder(root, site_dir, work, as_of=AS_OF).build()
+    assert (site_dir / "css" / "chartkeep.css").read_text() == "/* the practice's own */\n"
+    page = (site_dir / "clients" / "C0001" / "index.html").read_text()
+    assert "Own keys" in page and "Keyboard Shortcuts" not in page
+    assert 'id="mkdocs_search_modal"' in page and "<title>C0001" in page

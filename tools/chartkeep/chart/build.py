@@ -126,13 +126,13 @@ PARALLEL_FROM = 1500  # records: below this one process is faster than a pool
 _DATA: ChartData | None = None  # what forked workers read (inherited, never pickled)
 
 
-def _record_pages(paths: list[str]) -> list[ChartPage]:
+def _client_pages(share: tuple[list[str], list[str]]) -> list[ChartPage]:
     assert _DATA is not None
-    return [chart_pages_mod.record_page(_DATA, path) for path in paths]
+    return list(chart_pages_mod.client_pages(_DATA, *share).values())
 
 
 def make_pages(data: ChartData) -> list[ChartPage]:
-    """Every page; record pages on every core for a large practice.
+    """Every page; a large practice's clients shared out to every core.
 
     Forking is safe only with no other thread running (a lock held by a thread at fork time
     stays held in the child), so the background re-check of `serve` stays on one core.
@@ -144,22 +144,39 @@ def make_pages(data: ChartData) -> list[ChartPage]:
     import multiprocessing
 
     global _DATA
-    paths = sorted(data.raws)
-    size = max(1, len(paths) // (workers * 4))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    chart_pages_mod.diagnosis_list(["F32.A"])  # load the code descriptions once, not in each worker
     _DATA = data
     try:
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            records = {page.src_uri: page for part in pool.map(_record_pages, chunks) for page in part}
+            shares = pool.map(_client_pages, _shares(data, workers * 4))
+            made = {page.src_uri: page for share in shares for page in share}
     finally:
         _DATA = None
+    return chart_pages_mod.site_pages(data, made)
+
+
+def _shares(data: ChartData, count: int) -> list[tuple[list[str], list[str]]]:
+    """About `count` shares of (client codes, record paths): each client with all its records."""
     codes = chart_pages_mod.client_codes(data)
-    pages = [chart_pages_mod.dashboard_page(data), chart_pages_mod.clients_page(data)]
-    pages += [chart_pages_mod.client_page(data, code) for code in codes]
-    pages += records.values()
-    pages += [chart_pages_mod.print_page(data, code, records) for code in codes]
-    return pages
+    by_client: dict[str, list[str]] = {code: [] for code in codes}
+    others: list[str] = []  # group session records
+    for path in sorted(data.raws):
+        code = chart_pages_mod.client_of(path)
+        (by_client[code] if code in by_client else others).append(path)
+    size = max(1, len(data.raws) // count)
+    shares: list[tuple[list[str], list[str]]] = []
+    share: tuple[list[str], list[str]] = ([], [])
+    for code in codes:
+        share[0].append(code)
+        share[1].extend(by_client[code])
+        if len(share[1]) >= size:
+            shares.append(share)
+            share = ([], [])
+    if share[0]:
+        shares.append(share)
+    shares += [([], others[i : i + size]) for i in range(0, len(others), size)]
+    return shares
 
 
 @dataclass
@@ -307,8 +324,12 @@ class ChartSource:
             if uri not in builders:
                 del new[uri]
         todo = chart_pages_mod.affected_pages(wanted) | (set(builders) - set(new))
-        # records first: the print views reuse their pages
-        for uri in sorted(todo, key=lambda u: (not u.startswith("notes/"), u)):
+
+        def order(uri: str) -> tuple[bool, bool, str]:
+            # records first, print views last: those reuse the record and client pages
+            return is_print_url(chart_pages_mod.page_url(uri)), not uri.startswith("notes/"), uri
+
+        for uri in sorted(todo, key=order):
             if uri in builders:
                 new[uri] = builders[uri]()
         self._replace(new)
@@ -341,6 +362,7 @@ class ChartSource:
         if not index.exists():
             return
         fresh = json.loads(index.read_text(encoding="utf-8"))
+        self.fill_search_texts(fresh["docs"], fresh.get("config", {}))
         # print views repeat every record of a client: index each record once
         docs = [d for d in fresh["docs"] if not is_print_url(d["location"].split("#", 1)[0])]
         if dirty and self.search_docs is not None:
@@ -348,6 +370,21 @@ class ChartSource:
         self.search_config = fresh.get("config", {})
         self.search_docs = docs
         self.write_search(site_dir)
+
+    def fill_search_texts(self, docs: list[dict[str, Any]], config: Any) -> None:
+        """Give each page's index entry the page's own text: the plugin hands MkDocs' search
+        plugin none (`search_text` is what it would have found, made for less)."""
+        if config.get("indexing", "full") != "full":
+            return  # titles or sections only: MkDocs leaves the text empty
+        texts = {
+            chart_pages_mod.page_url(uri): page.search_text
+            for uri, page in self.pages.items()
+            if page.searchable and page.search_text is not None
+        }
+        for doc in docs:
+            text = texts.get(doc["location"])
+            if text is not None:
+                doc["text"] = text
 
     def _kept_docs(self, rebuilt: set[str]) -> list[dict[str, Any]]:
         current = {chart_pages_mod.page_url(uri) for uri in self.pages}
@@ -543,12 +580,13 @@ class ChartBuilder:
         for page in pages:
             if page.chart.searchable:
                 content = page.content
-                page.content = page.chart.search_html or content
+                page.content = content if page.chart.search_text is None else ""
                 try:
                     index.add_entry_from_context(page)
                 finally:
                     page.content = content
         docs = json.loads(index.generate_search_index())["docs"]
+        self.source.fill_search_texts(docs, index.config)
         self.source.replace_search_docs(self.site_dir, {p.url for p in pages}, docs)
 
     def _mkdocs(self, *, dirty: bool) -> None:

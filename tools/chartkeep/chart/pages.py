@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from chartkeep.chart.svg import MEASURES, trend_svg
@@ -57,7 +57,8 @@ class ChartPage:
     html: str
     in_nav: bool = False
     searchable: bool = True
-    search_html: str | None = None  # a lighter text for the search index (default: the page)
+    # what the search index holds for the page (`index_text`); None: what MkDocs finds in it
+    search_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class ChartData:
     raws_by_client: dict[str, list[RawRecord]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     hidden_problems: int = 0
+    # addenda per record path, counted once: a record's page, its client's chart and print view
+    # show them, and counting reads the body (records from the parse cache keep none)
+    addenda: dict[str, int] = field(default_factory=dict)
     # how to get a record's whole text for its numbered source lines (the build reads the file;
     # records from the parse cache keep no front matter text)
     file_text: Callable[[RawRecord], str | None] | None = None
@@ -116,14 +120,18 @@ def _parts(src_uri: str) -> tuple[str, ...]:
 
 def href(from_src: str, to_src: str, anchor: str = "") -> str:
     """A relative link between two pages, so the site works under any prefix."""
-    here, there = _parts(from_src), _parts(to_src)
+    return _relative(_parts(from_src), _parts(to_src)) + (f"#{anchor}" if anchor else "")
+
+
+def _relative(here: Sequence[str], there: Sequence[str]) -> str:
+    """The link from one directory URL to another, each given as its parts."""
     common = 0
     for a, b in zip(here, there, strict=False):
         if a != b:
             break
         common += 1
     link = "../" * (len(here) - common) + "".join(f"{part}/" for part in there[common:])
-    return (link or "./") + (f"#{anchor}" if anchor else "")
+    return link or "./"
 
 
 def record_uri(path: str) -> str:
@@ -208,19 +216,37 @@ def client_codes(data: ChartData) -> list[str]:
 
 def chart_pages(data: ChartData) -> list[ChartPage]:
     """Every page of the chart."""
-    pages = [dashboard_page(data), clients_page(data)]
-    pages.extend(client_page(data, code) for code in client_codes(data))
-    records = {path: record_page(data, path) for path in sorted(data.raws)}
-    pages.extend(records.values())
-    pages.extend(print_page(data, code, records) for code in client_codes(data))
-    return pages
+    return site_pages(data, client_pages(data, client_codes(data), sorted(data.raws)))
+
+
+def client_pages(data: ChartData, codes: Sequence[str], paths: Sequence[str]) -> dict[str, ChartPage]:
+    """The pages of these records, and the chart and print view of these clients, by source
+    path: a share of the work that needs no other (a print view reuses its client's pages)."""
+    made = {client_uri(code): client_page(data, code) for code in codes}
+    made.update((record_uri(path), record_page(data, path)) for path in paths)
+    for code in codes:
+        made[print_uri(code)] = print_page(data, code, made)
+    return made
+
+
+def site_pages(data: ChartData, made: dict[str, ChartPage]) -> list[ChartPage]:
+    """Every page, in the site's order, given every client's pages (`client_pages`)."""
+    codes = client_codes(data)
+    return [
+        dashboard_page(data),
+        clients_page(data),
+        *(made[client_uri(code)] for code in codes),
+        *(made[record_uri(path)] for path in sorted(data.raws)),
+        *(made[print_uri(code)] for code in codes),
+    ]
 
 
 def page_builders(
     data: ChartData, made: dict[str, ChartPage] | None = None
 ) -> dict[str, Callable[[], ChartPage]]:
     """Each page's source path and how to make it: lets a rebuild remake only some pages.
-    `made` holds record pages already made, which print views reuse."""
+    `made` holds record and client pages already made, which print views reuse: make those
+    first."""
     made = made if made is not None else {}
     builders: dict[str, Callable[[], ChartPage]] = {
         DASHBOARD: lambda: dashboard_page(data),
@@ -312,6 +338,24 @@ def problem_item(page: str, item: Problem, *, link: bool) -> str:
     )
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def index_text(html: str) -> str:
+    """A page's text as the search index holds it: the text between tags, unescaped, no-break
+    spaces made spaces, stripped, and each run of ASCII whitespace made one space.
+
+    That is what MkDocs' search plugin makes of a page. It finds the text with Python's HTML
+    parser, tag by tag, and collapses the spaces one regex match at a time, which together cost
+    more than the rest of a note's build; here it is made with the page, on every core.
+    """
+    text = unescape(_TAG.sub(" ", html)).replace("\xa0", " ").strip()
+    # only ASCII whitespace is collapsed (`split()` would also split at a thin space)
+    for space in "\t\n\r\f\v":
+        text = text.replace(space, " ")
+    return " ".join(filter(None, text.split(" ")))
+
+
 # -- status of a signable record ------------------------------------------------------------
 
 
@@ -319,7 +363,16 @@ def addenda(raw: RawRecord) -> list[str]:
     return [s.title for s in raw.sections if s.level == 2 and s.title.startswith(ADDENDUM_PREFIX)]
 
 
-def status(record: Signable) -> tuple[str, str]:
+def addendum_count(data: ChartData, record: Record) -> int:
+    count = data.addenda.get(record.path)
+    if count is None:
+        # a heading's title is text of the body: without the word, no section is an addendum
+        found = ADDENDUM_PREFIX in record.raw.body
+        count = data.addenda[record.path] = len(addenda(record.raw)) if found else 0
+    return count
+
+
+def status(data: ChartData, record: Signable) -> tuple[str, str]:
     """(css class, words) for a record's signature state."""
     if record.signed is None:
         return "ck-draft", "draft: not signed"
@@ -328,7 +381,7 @@ def status(record: Signable) -> tuple[str, str]:
         words += f", co-signed by {record.cosigned.by} on {fmt_dt(record.cosigned.at)}"
     if record.attestation:
         words += f"; late signature attested by {record.attestation.by}"
-    count = len(addenda(record.raw))
+    count = addendum_count(data, record)
     if count:
         words += f"; {count} addend{'um' if count == 1 else 'a'}"
         return "ck-amended", words
@@ -393,6 +446,8 @@ def render_markdown(text: str, prefix: str = "") -> str:
 
 def split_addenda(body: str) -> tuple[str, list[str]]:
     """The body before the first `## Addendum …` heading, and each addendum's text."""
+    if ADDENDUM_PREFIX not in body:
+        return body, []
     parts = re.split(rf"(?m)^(?=## {ADDENDUM_PREFIX}\b)", body)
     return parts[0], parts[1:]
 
@@ -593,7 +648,8 @@ def clients_page(data: ChartData) -> ChartPage:
             for path in sorted(data.groups[group])
         )
         out.append(f"<h3>{escape(group)}</h3><p>{links}</p>")
-    return ChartPage(CLIENTS, "Clients", "".join(out), in_nav=True)
+    html = "".join(out)
+    return ChartPage(CLIENTS, "Clients", html, in_nav=True, search_text=index_text(html))
 
 
 def _date_of(path: str) -> str:
@@ -602,6 +658,11 @@ def _date_of(path: str) -> str:
 
 
 def diagnosis_list(codes: Sequence[str]) -> str:
+    return _diagnosis_list(tuple(codes))
+
+
+@lru_cache(maxsize=4096)  # a practice writes the same few diagnoses on every note
+def _diagnosis_list(codes: tuple[str, ...]) -> str:
     from chartkeep import icd10
 
     if not codes:
@@ -678,7 +739,7 @@ def client_page(data: ChartData, code: str) -> ChartPage:
                     ("Session minutes", e(plan.session_minutes)),
                     ("Duration", e(plan.duration)),
                     ("Measures", e(plan.measures)),
-                    ("Signature", escape(status(plan)[1])),
+                    ("Signature", escape(status(data, plan)[1])),
                 ]
             )
         )
@@ -726,7 +787,7 @@ def client_page(data: ChartData, code: str) -> ChartPage:
     out.append('<h2 id="timeline">Sessions</h2>')
     rows = []
     for note in reversed(notes):
-        cls, words = status(note)
+        cls, words = status(data, note)
         service = " + ".join(x for x in (note.service, *note.addons) if x) or "—"
         rows.append(
             (
@@ -755,7 +816,8 @@ def client_page(data: ChartData, code: str) -> ChartPage:
             )
         )
     out.append(table(("File", "Kind", ""), rows))
-    return ChartPage(page, f"{code} {name}".strip(), "".join(out))
+    html = "".join(out)
+    return ChartPage(page, f"{code} {name}".strip(), html, search_text=index_text(html))
 
 
 def _clinician(data: ChartData, cid: str | None) -> str:
@@ -923,7 +985,7 @@ def record_page(data: ChartData, path: str) -> ChartPage:
             "read</strong>: fix the problems above. What could be read is shown below.</div>"
         )
     elif isinstance(record, Signable):
-        cls, words = status(record)
+        cls, words = status(data, record)
         out.append(f'<div class="ck-banner {cls}">{escape(words[0].upper() + words[1:])}</div>')
     rows: list[tuple[str, str]] = []
     if record is not None:
@@ -943,14 +1005,10 @@ def record_page(data: ChartData, path: str) -> ChartPage:
     if problems:
         source = data.file_text(raw) if data.file_text is not None else None
         out.append(source_listing(raw, source))
-    # what search indexes: the header line and the body as plain text (the search plugin parses
-    # what it is given tag by tag, and the page's tables would double the build time)
+    # what search indexes: the header line and the body, not the problems, history or source
     header = "; ".join(f"{label}: {value}" for label, value in rows)
-    search = "<p>" + _TAG.sub(" ", header + " " + "".join(texts)) + "</p>"
-    return ChartPage(page, title, "".join(out), search_html=search)
-
-
-_TAG = re.compile(r"<[^>]+>")
+    search = index_text(header + " " + "".join(texts))
+    return ChartPage(page, title, "".join(out), search_text=search)
 
 
 def history_section(data: ChartData, path: str) -> str:
@@ -978,7 +1036,7 @@ def history_section(data: ChartData, path: str) -> str:
 def print_page(data: ChartData, code: str, made: dict[str, ChartPage]) -> ChartPage:
     """The client's chart followed by every record, each on a new printed page."""
     page = print_uri(code)
-    chart = client_page(data, code)
+    chart = made.get(client_uri(code)) or client_page(data, code)
     parts = [
         f'<p class="ck-crumbs"><a href="{href(page, client_uri(code))}">Back to the chart</a>. '
         "Use your browser's Print command: each record starts a new page.</p>",
@@ -1010,16 +1068,20 @@ _HREF = re.compile(r'href="([^"#]*)(#[^"]*)?"')
 def _relink(html: str, from_src: str, to_src: str) -> str:
     """Rewrite a page's relative links so they work from another page."""
     base = page_url(from_src)
+    here = _parts(to_src)
 
     def fix(match: re.Match[str]) -> str:
         link, anchor = match.group(1), match.group(2) or ""
         if not link:
             return f'href="{href(to_src, from_src)}{anchor}"'
         target = posixpath.normpath(posixpath.join(base, link))
-        target = "" if target == "." else target.rstrip("/") + "/"
-        here = page_url(to_src)
-        rel = posixpath.relpath(target or ".", here or ".")
-        rel = "./" if rel == "." else rel + "/"
+        if target == ".":
+            rel = _relative(here, ())
+        elif not target.startswith(("/", "..")):
+            rel = _relative(here, target.split("/"))
+        else:  # outside the site (a note's own link): as posixpath makes it
+            rel = posixpath.relpath(target.rstrip("/") + "/", page_url(to_src) or ".")
+            rel = "./" if rel == "." else rel + "/"
         return f'href="{rel}{anchor}"'
 
     return _HREF.sub(fix, html)

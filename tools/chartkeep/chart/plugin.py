@@ -122,11 +122,12 @@ class ChartPlugin(BasePlugin[_Options]):
     def _hide_from_search(self, context: Any, page: Any, **kwargs: Any) -> Any:
         self._rebuilt.add(page.url)
         chart = getattr(page, "chart", None)
-        if chart is not None and (not chart.searchable or chart.search_html is not None):
+        if chart is not None and (not chart.searchable or chart.search_text is not None):
             self._held[page.url] = page.content
-            # print views and the dashboard repeat what the notes say; a note is indexed as its
-            # header line and body (parsing every table cell costs more than it finds)
-            page.content = chart.search_html if chart.searchable else ""
+            # print views and the dashboard repeat what the notes say; the other pages' text is
+            # put in their index entries after the build (ChartSource.merge_search), made with
+            # the page: the search plugin's HTML parser would cost more than the page itself
+            page.content = ""
         return context
 
     @event_priority(-100)  # after it, before the theme renders the page
@@ -143,6 +144,9 @@ class ChartPlugin(BasePlugin[_Options]):
 
     def on_env(self, env: Any, config: Any, files: Any) -> Any:
         self._env, self._files = env, files
+        # the search and keyboard dialogs are the same on every page: render them once, not
+        # once per page (main.html includes the template itself when this is missing)
+        env.globals["chartkeep_dialogs"] = env.get_template("dialogs.html").render(config=config)
         return env
 
     @event_priority(-100)  # after the search plugin has written its index
