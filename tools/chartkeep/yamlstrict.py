@@ -25,6 +25,7 @@ bound, and the next note with that line costs a dictionary lookup for it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from sys import intern
@@ -220,7 +221,14 @@ def _or_beyond_ascii(allowed: str) -> str:
     written as the ASCII characters it leaves out. (Non-ASCII ones reach these patterns only from
     lines _UNSAFE lets through: none above \uffff.)"""
     listed = re.compile(f"[{allowed}]")
-    return "[^" + "".join(f"\\x{c:02x}" for c in range(128) if not listed.match(chr(c))) + "]"
+    left_out = [c for c in range(128) if not listed.match(chr(c))]
+    runs: list[list[int]] = []
+    for code in left_out:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[^" + "".join(f"\\x{a:02x}" + (f"-\\x{b:02x}" if b > a else "") for a, b in runs) + "]"
 
 
 _WORD_FIRST = _or_beyond_ascii("A-Za-z_~(/$")
@@ -242,12 +250,12 @@ _FLOW_COLLECTION = (  # a flow collection of scalars or of flow collections of s
 # A node of a flow collection, as one group per kind (double, single, word, other, collection),
 # and a key with its node. In a collection _LINE matched, findall finds the same nodes, since
 # each one ends only where a `,` or the closing bracket starts.
-_FLOW_NODE = re.compile(
+_FLOW_NODE = (
     rf"({_DOUBLE})|({_SINGLE})|({_WORD_FIRST}{_FLOW_REST})|({_OTHER_FIRST}{_FLOW_REST})"
     rf"|({_FLAT_FLOW})"
 )
-_FLOW_FIELD = re.compile(rf"({_KEY}): +(?:{_FLOW_NODE.pattern})")
-_LINE = re.compile(
+_FLOW_FIELD = rf"({_KEY}): +(?:{_FLOW_NODE})"
+_LINE = (
     r" *#.*"  # a comment line
     rf"|( *)(- +)?(?:({_KEY}):(?= |$))? *"  # indent, the dash of a sequence item, a key
     rf"(?:({_DOUBLE})|({_SINGLE})|({_FLOW_COLLECTION})"  # and a value: quoted, a flow collection,
@@ -255,6 +263,17 @@ _LINE = re.compile(
     r"(?: +#.*)? *"  # maybe a comment after it
     r"|(.*)"  # anything else: declined
 )
+# Compiling these takes `re` tens of milliseconds, more than the fast path saves on a handful of
+# records: a command that reads a few (new-note, sign) uses libyaml alone, and the fast path
+# starts with the FAST_AFTER-th record of a process (both give the same result).
+FAST_AFTER = 24
+_loads = 0
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The line, flow node and flow field patterns, compiled on first use."""
+    return re.compile(_LINE), re.compile(_FLOW_NODE), re.compile(_FLOW_FIELD)
 _WORDS: dict[str, Any] = {
     **dict.fromkeys(_NULLS), **dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)
 }
@@ -382,7 +401,7 @@ def _enter(stack: list[_Block], pending: tuple[_Block, str, str] | None, indent:
 
 def _row(line: str) -> _Row:
     """Read one line into its row, and keep the row for the next time the line is seen."""
-    match = _LINE.fullmatch(line)
+    match = _patterns()[0].fullmatch(line)
     assert match is not None  # the last alternative matches any line
     spaces, dash, key, double, single, flow, word, other, bad = match.groups("")
     if _UNSAFE.search(line):
@@ -427,7 +446,7 @@ def _flow(text: str) -> _Shape:
     nested = False
     if text[0] == "[":
         items = []
-        for double, single, word, other, collection in _FLOW_NODE.findall(text, 1, end):
+        for double, single, word, other, collection in _patterns()[1].findall(text, 1, end):
             if collection:
                 items.append(_flow(collection))
                 nested = True
@@ -435,7 +454,7 @@ def _flow(text: str) -> _Shape:
                 items.append(_scalar(double, single, word, other))
         return True, tuple([f".{index}" for index in range(len(items))]), tuple(items), nested
     fields: dict[str, Any] = {}
-    for key, double, single, word, other, collection in _FLOW_FIELD.findall(text, 1, end):
+    for key, double, single, word, other, collection in _patterns()[2].findall(text, 1, end):
         name = intern(key)
         if name in fields:
             raise _Decline  # a duplicate: the libyaml way reports it (CK009)
@@ -476,7 +495,9 @@ def _build(shape: _Shape, path: str, number: int, lines: dict[str, int]) -> Any:
 
 def load(text: str, path: str, first_line: int) -> Loaded:
     """Parse front matter `text` that starts on file line `first_line` (1-based)."""
-    simple = load_simple(text, first_line)
+    global _loads
+    _loads += 1
+    simple = load_simple(text, first_line) if _loads >= FAST_AFTER else None
     return simple if simple is not None else load_libyaml(text, path, first_line)
 
 
