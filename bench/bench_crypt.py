@@ -154,7 +154,9 @@ def run(size: int = 5000) -> list[dict[str, object]]:
             write_notes(origin, size)
             _sh("git add -A && git commit -q --no-verify -m notes", origin)
 
-        wipe = f"rm -rf {clone}"
+        # `sync` after each reset: deleting thousands of files leaves the disk journal busy, which
+        # slowed whatever ran next (every variant alike) by up to several times here
+        wipe = f"rm -rf {clone} && sync"
         results = {
             "clone_plain": _median(f"git clone -q {plain} {clone}", tmp, wipe),
             "clone_gc": _median(f"git clone -q {enc} {clone} && cd {clone} && {gc} unlock {key}", tmp, wipe),
@@ -178,7 +180,7 @@ def run(size: int = 5000) -> list[dict[str, object]]:
             "add_gc": f"git init -q && {gc} unlock {key} && cp {attributes} .",
         }
         for name, setup in setups.items():
-            reset = f"rm -rf {fresh} && mkdir {fresh} && cd {fresh} && {setup} && cp -r {staged}/notes ."
+            reset = f"rm -rf {fresh} && mkdir {fresh} && cd {fresh} && {setup} && cp -r {staged}/notes . && sync"
             seconds, peak, cpu, _ = _median(f"cd {fresh} && git add -A", tmp, reset)
             results[name] = (seconds, peak, cpu, f"git add -A  # in a fresh repo with {size} notes")
         shutil.rmtree(clone, ignore_errors=True)

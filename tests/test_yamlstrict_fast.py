@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_PRACTICE = ROOT / "bench" / "out" / "practice-12000"
 
 
 def typed(value: Any) -> Any:
@@ -332,14 +331,23 @@ def front_matters(root: Path, every: int = 1) -> list[tuple[Path, str, int]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A practice from the benchmarks' generator (every record kind, varied front matter)."""
+    from chartkeep.demo_data import generate
+
+    return generate(tmp_path_factory.mktemp("generated") / "p", notes=700, seed=3, workers=1).root
+
+
 @pytest.mark.parametrize(
     ("root", "every"),
-    [(DATA, 1), (ROOT / "examples" / "practice", 1), (ROOT / "templates", 1), (BENCH_PRACTICE, 7)],
-    ids=["tests-data", "examples-practice", "templates", "bench-practice"],
+    [(DATA, 1), (ROOT / "examples" / "practice", 1), (ROOT / "templates", 1), ("generated", 1)],
+    ids=["tests-data", "examples-practice", "templates", "generated-practice"],
 )
-def test_example_notes(root: Path, every: int) -> None:
-    if root == BENCH_PRACTICE and not root.is_dir():
-        pytest.skip("no generated practice (make bench builds it)")
+def test_example_notes(root: Path | str, every: int, request: pytest.FixtureRequest) -> None:
+    if root == "generated":
+        root = request.getfixturevalue("generated")
+    assert isinstance(root, Path)
     notes = front_matters(root, every)
     assert notes, f"no notes under {root}"
     accepted = [path for path, front, line in notes if same_as_libyaml(front, line)]
