@@ -409,11 +409,12 @@ def test_custom_dir_overrides_theme_files(tmp_path: Path) -> None:
     make_practice(root)
     (root / "mkdocs.yml").write_text(
         "site_name: Custom\ntheme:\n  name: mkdocs\n  custom_dir: overrides\n  highlightjs: false\n"
-        "plugins:\n  - search\n  - chartkeep\n"
+        "extra_css: [css/mine.css]\nplugins:\n  - search\n  - chartkeep\n"
     )
     overrides = root / "overrides"
     (overrides / "css").mkdir(parents=True)
     (overrides / "css" / "chartkeep.css").write_text("/* the practice's own */\n")
+    (overrides / "css" / "mine.css").write_text("/* more */\n")
     (overrides / "keyboard-modal.html").write_text('<div id="mkdocs_keyboard_modal">Own keys</div>\n')
     site_dir = tmp_path / "site"
     site_dir.mkdir(mode=0o700)
@@ -424,3 +425,5 @@ def test_custom_dir_overrides_theme_files(tmp_path: Path) -> None:
     page = (site_dir / "clients" / "C0001" / "index.html").read_text()
     assert "Own keys" in page and "Keyboard Shortcuts" not in page
     assert 'id="mkdocs_search_modal"' in page and "<title>C0001" in page
+    assert '<link href="../../css/mine.css" rel="stylesheet">' in page
+    assert (site_dir / "css" / "mine.css").read_text() == "/* more */\n"
