@@ -488,6 +488,23 @@ def test_unlock_interrupted_then_rerun(tmp_path: Path, monkeypatch: pytest.Monke
         assert git_out(copy, "status", "--porcelain") == ""
 
 
+def test_unlock_while_the_index_is_locked_says_what_to_do(tmp_path: Path) -> None:
+    root = new_practice(tmp_path / "p")
+    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(3)}
+    write_files(root, notes)
+    commit_all(root, "notes")
+    chartkeep(root, "export-key", str(tmp_path / "k"))
+    copy = clone(root, tmp_path / "copy")
+    (copy / ".git/index.lock").write_bytes(b"")
+    result = chartkeep(copy, "unlock", str(tmp_path / "k"), check=False)
+    assert result.returncode == 2, result.stderr  # a setup error
+    assert "remove .git/index.lock" in result.stderr and "Traceback" not in result.stderr
+    (copy / ".git/index.lock").unlink()
+    chartkeep(copy, "unlock", str(tmp_path / "k"))
+    assert_files(copy, notes)
+    assert git_out(copy, "status", "--porcelain") == ""
+
+
 def test_a_missing_venv_is_explained(tmp_path: Path) -> None:
     root = new_practice(tmp_path / "p")
     from chartkeep.gitcrypt.repo import Repo, write_wrapper

@@ -138,4 +138,11 @@ def _record_stat(repo: Repo, index, keys: list[tuple[str, int]]) -> None:  # typ
             gid=info.st_gid & mask,
             size=info.st_size & mask,
         )
-    index.write()
+    try:
+        index.write()
+    except OSError as error:  # another git command holds index.lock, or the disk is full
+        raise SetupError(
+            f"decrypting the work tree: the files are written but git's index could not be ({error}). "
+            "If no other git command is running, remove .git/index.lock; then run "
+            "`chartkeep unlock KEYFILE` again to finish."
+        ) from None
