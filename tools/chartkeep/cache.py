@@ -18,7 +18,7 @@ import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ from chartkeep.layout import atomic_write, is_context_file
 
 if TYPE_CHECKING:
     from chartkeep.checks import Env
-    from chartkeep.practice import Parsed
+    from chartkeep.practice import Parsed, Stat
 
 CACHE_FORMAT = 3
 PARALLEL_FROM = 400
@@ -57,10 +57,11 @@ _RULE_SOURCES = (
 )
 
 
-def cache_key(env: Env) -> str:
-    """Changes whenever what a record check could see changes: code, settings, templates."""
+def cache_key(env: Env, sources: Sequence[str] = ()) -> str:
+    """Changes whenever what a record check could see changes: code, settings, templates (and the
+    package's `sources` named besides, files or folders)."""
     digest = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
-    for name in _RULE_SOURCES:
+    for name in (*_RULE_SOURCES, *sources):
         target = _PACKAGE / name
         for source in sorted(target.rglob("*.py")) if target.is_dir() else [target]:
             digest.update(source.read_bytes())
@@ -76,10 +77,12 @@ def parse_cached(
     jobs: int | None = None,
     use_cache: bool = True,
     complete: bool = True,
+    stats: Mapping[str, Stat] | None = None,
 ) -> list[Parsed]:
     """Every path parsed, from the cache where the file has not changed. `complete` says that
     `paths` is every record of the practice (cached ones of deleted files are dropped); else
-    only the shards of `paths` are read."""
+    only the shards of `paths` are read. `stats`: the files' mtime and size when known already
+    (`practice.scan`)."""
     store = cache_dir(root) if use_cache else None
     key = cache_key(env) if store is not None else ""
     entries = _load(store, key, set(range(SHARDS)) if complete else {shard_of(p) for p in paths})
@@ -90,18 +93,14 @@ def parse_cached(
     for path in paths:
         full = os.path.join(base, path)
         entry = entries.get(path)
-        try:
-            info = os.stat(full)
-        except OSError:
+        known = stats.get(path) if stats is not None else _stat(full)
+        if entry is None or known is None:
             to_parse.append(path)
-            continue
-        if entry is None:
-            to_parse.append(path)
-        elif (entry[0], entry[1]) == (info.st_mtime_ns, info.st_size):
+        elif (entry[0], entry[1]) == known:
             results[path] = entry[3]
         elif entry[2] == _digest(full):  # touched, not changed
             results[path] = entry[3]
-            fresh[path] = (info.st_mtime_ns, info.st_size, entry[2], entry[3])
+            fresh[path] = (*known, entry[2], entry[3])
         else:
             to_parse.append(path)
     parsed, written = _parse_all(root, to_parse, env, jobs, store, key, entries)
@@ -114,6 +113,14 @@ def parse_cached(
     for path, result in results.items():
         result.raw.source = os.path.join(base, path)
     return [results[p] for p in paths]
+
+
+def _stat(path: str) -> Stat:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _digest(path: str) -> str | None:

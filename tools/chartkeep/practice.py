@@ -12,7 +12,7 @@ import datetime as dt
 import gc
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,21 +87,49 @@ def practice_now(settings: Settings, as_of: dt.datetime | None = None) -> dt.dat
         return dt.datetime.now().replace(microsecond=0)
 
 
+Stat = tuple[int, int] | None  # a file's mtime (ns) and size; None when it cannot be stat-ed
+
+
+def scan(root: Path) -> dict[str, Stat]:
+    """Every record file under notes/ and private/ (practice-relative paths, sorted) with its
+    mtime and size: what a cache compares to know the file unchanged. Dot files and folders, editor
+    leftovers and anything but .md are not records; symbolic links to folders are not followed."""
+    found: dict[str, Stat] = {}
+    for top in (NOTES_DIR, PRIVATE_DIR):
+        _scan_folder(os.path.join(root, top), top, found)
+    return dict(sorted(found.items()))
+
+
+def _scan_folder(folder: str, rel: str, found: dict[str, Stat]) -> None:
+    try:
+        entries = os.scandir(folder)
+    except OSError:  # missing, or not a folder
+        return
+    subfolders = []
+    with entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                is_folder = entry.is_dir() and not entry.is_symlink()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                subfolders.append(name)
+            elif name.endswith(".md") and not name.endswith(_SKIP_SUFFIXES):
+                try:
+                    info = entry.stat()
+                    found[f"{rel}/{name}"] = (info.st_mtime_ns, info.st_size)
+                except OSError:  # a dangling link: reading it says why
+                    found[f"{rel}/{name}"] = None
+    for name in subfolders:
+        _scan_folder(os.path.join(folder, name), f"{rel}/{name}", found)
+
+
 def discover(root: Path) -> list[str]:
     """Every record file under notes/ and private/, as sorted practice-relative paths."""
-    found = []
-    for top in (NOTES_DIR, PRIVATE_DIR):
-        base = root / top
-        if not base.is_dir():
-            continue
-        for directory, subdirs, files in os.walk(base):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            rel = Path(directory).relative_to(root).as_posix()
-            for name in files:
-                if name.startswith(".") or name.endswith(_SKIP_SUFFIXES) or not name.endswith(".md"):
-                    continue
-                found.append(f"{rel}/{name}")
-    return sorted(found)
+    return list(scan(root))
 
 
 @dataclass(frozen=True)
@@ -169,6 +197,18 @@ def load_practice(
     use_cache: bool = True,
 ) -> Practice:
     """Read and parse the whole practice (or only `paths` plus the face sheets and plans)."""
+    practice = open_practice(root, as_of=as_of)
+    files = scan(root)
+    all_paths = list(files)
+    if paths is not None:
+        wanted = set(paths)
+        all_paths = [p for p in all_paths if p in wanted or is_context_file(p)]
+    fill_practice(practice, all_paths, stats=files, jobs=jobs, use_cache=use_cache, complete=paths is None)
+    return practice
+
+
+def open_practice(root: Path, *, as_of: dt.datetime | None = None) -> Practice:
+    """The practice's settings, templates and moment, with no record read yet."""
     settings, problems = load_settings(root)
     templates, template_problems = load_templates(root)
     practice = Practice(root=root, settings=settings, now=practice_now(settings, as_of))
@@ -176,18 +216,28 @@ def load_practice(
     practice.sections = required_sections(templates)
     practice.problems.extend(problems)
     practice.problems.extend(template_problems)
-    env = make_env(settings, practice.sections)
-    all_paths = discover(root)
-    if paths is not None:
-        wanted = set(paths)
-        all_paths = [p for p in all_paths if p in wanted or is_context_file(p)]
+    return practice
+
+
+def fill_practice(
+    practice: Practice,
+    paths: Sequence[str],
+    *,
+    stats: Mapping[str, Stat] | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    complete: bool = True,
+) -> None:
+    """Read and parse `paths` (from the cache where unchanged; `stats` as `scan` gave them) into
+    an opened practice. `complete`: they are all of the practice's records."""
     from chartkeep.cache import parse_cached
 
+    env = make_env(practice.settings, practice.sections)
     with _no_cycle_collection():
-        parsed = parse_cached(root, all_paths, env, jobs=jobs, use_cache=use_cache, complete=paths is None)
+        parsed = parse_cached(practice.root, paths, env, jobs=jobs, use_cache=use_cache, complete=complete,
+                              stats=stats)
         add_parsed(practice, parsed)
         index_records(practice)
-    return practice
 
 
 @contextlib.contextmanager

@@ -7,6 +7,11 @@
   the records' front matter and the small `Features` taken from each body, never the bodies. The
   exception at the edge is `locking`, which compares signed notes with their signing commits.
 
+A practice check that reads the clock is a `TimedCheck`: what it finds in the records (`facts`,
+plain tuples) is kept apart from its judgement of them at a moment (`judge`), so everything but
+the judgement can be cached for the whole practice (`chartkeep.memo`) and a warm `check` reads no
+record at all.
+
 `run_checks` adds the practice checks to what loading found and applies the practice's
 severity settings and the command line's selection. Named lists select families as beancount's
 basic/hardcore validations and hledger's --strict do.
@@ -15,6 +20,7 @@ basic/hardcore validations and hledger's --strict do.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import gc
 import importlib
@@ -22,7 +28,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chartkeep.billing import BillingRules
 from chartkeep.problems import Problem, adjust
@@ -82,6 +88,45 @@ CHECK_LISTS: dict[str, tuple[str, ...]] = {
 }
 
 
+Facts = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class TimedCheck:
+    """A practice check whose problems depend on the clock, in stages over plain data:
+
+    - `static(practice)`: the problems that do not (may be None);
+    - `facts(practice)`: what the records hold that the clock judges, as plain tuples. They must
+      stay right at any later moment: a fact left out because it can no longer matter (a past
+      date cannot become a future one) is left out for good;
+    - `judge(facts, now, settings)`: the problems at the moment `now`.
+
+    Called with a practice, it is the whole check at the practice's moment.
+    """
+
+    name: str
+    facts: Callable[[Practice], Facts]
+    judge: Callable[[Facts, dt.datetime, Settings], list[Problem]]
+    static: Callable[[Practice], list[Problem]] | None = None
+
+    @property
+    def __name__(self) -> str:  # named like the plain functions it stands among
+        return self.name
+
+    def __call__(self, practice: Practice) -> list[Problem]:
+        found = self.static(practice) if self.static is not None else []
+        return [*found, *self.judge(self.facts(practice), practice.now, practice.settings)]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the practice checks found that does not depend on the clock, and the facts that the
+    timed checks judge at each run (by check name): plain data, cached by `chartkeep.memo`."""
+
+    problems: list[Problem]
+    timed: dict[str, Facts]
+
+
 @contextlib.contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """The practice checks build tens of thousands of short-lived tuples and lists that point at
@@ -98,6 +143,7 @@ def _no_cycle_collection() -> Iterator[None]:
 
 @functools.cache  # called for every check of every record
 def _resolve(name: str) -> Callable[..., list[Problem]]:
+    """A check by its "module:function" name (a plain function or a `TimedCheck`)."""
     module_name, _, function = name.partition(":")
     module = importlib.import_module(f"chartkeep.checks.{module_name}")
     return getattr(module, function)  # type: ignore[no-any-return]
@@ -147,13 +193,47 @@ def run_checks(
     strict: bool = False,
 ) -> list[Problem]:
     """What loading found (reading, schema, record checks) plus every practice check."""
-    found: list[Problem] = list(practice.problems)
+    found = findings(practice)
+    problems = [*practice.problems, *found.problems, *judge(found, practice.now, practice.settings)]
+    return choose(problems, practice.settings, lists=lists, select=select, strict=strict)
+
+
+def findings(practice: Practice) -> Findings:
+    """Every practice check but the clock's judgements."""
+    problems: list[Problem] = []
+    timed: dict[str, Facts] = {}
     with _no_cycle_collection():
         for name in (*PRACTICE_CHECKS, *EXTRA_CHECKS):
-            found.extend(_resolve(name)(practice))
+            check = _resolve(name)
+            if isinstance(check, TimedCheck):
+                if check.static is not None:
+                    problems.extend(check.static(practice))
+                timed[name] = check.facts(practice)
+            else:
+                problems.extend(check(practice))
+    return Findings(problems, timed)
+
+
+def judge(found: Findings, now: dt.datetime, settings: Settings) -> list[Problem]:
+    """The timed checks' problems at `now`."""
+    out: list[Problem] = []
+    for name, facts in found.timed.items():
+        check = _resolve(name)
+        assert isinstance(check, TimedCheck), name
+        out.extend(check.judge(facts, now, settings))
+    return out
+
+
+def choose(
+    problems: Sequence[Problem],
+    settings: Settings,
+    *,
+    lists: Sequence[str] = ("all",),
+    select: Sequence[str] = (),
+    strict: bool = False,
+) -> list[Problem]:
+    """The named lists' families, with the practice's severity settings and the command line's
+    selection applied, sorted by place."""
     families = tuple(family for name in lists for family in CHECK_LISTS.get(name, (name,)))
-    found = [item for item in found if item.code.startswith(families)]
-    settings = practice.settings
-    return adjust(
-        found, severity=settings.severity, disable=settings.disable, select=select, strict=strict
-    )
+    kept = [item for item in problems if item.code.startswith(families)]
+    return adjust(kept, severity=settings.severity, disable=settings.disable, select=select, strict=strict)

@@ -11,12 +11,13 @@ from functools import cache
 from itertools import groupby
 from operator import attrgetter
 
-from chartkeep.checks import Env
+from chartkeep.checks import Env, Facts, TimedCheck
 from chartkeep.model import GroupSession, ProgressNote, PsychotherapyNote, Record, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import Section
 from chartkeep.schema import GOAL_TYPES
+from chartkeep.settings import Settings
 
 PLAN_TYPES = GOAL_TYPES | {"family", "group"}
 GROUP_SECTIONS = ("Theme", "Interventions")
@@ -94,7 +95,9 @@ def _risk(note: ProgressNote) -> list[Problem]:
     return out
 
 
-def check_plans(practice: Practice) -> list[Problem]:
+def _plans(practice: Practice) -> list[Problem]:
+    """Each note against the plan in force on its day: there is one, reviewed in time, with the
+    note's goals and the measures it tracks."""
     out = []
     for client, notes in groupby(practice.notes, attrgetter("client")):
         dates, in_force, due_by = _plans_in_force(practice, client)
@@ -134,7 +137,6 @@ def check_plans(practice: Practice) -> list[Problem]:
                             "CK414", note.path, note.raw.body_line - 1,
                             f"the plan tracks {measure} but this note has no score: add "
                             f"`measures: {{{measure}: {{total: N}}}}`"))
-    out.extend(_reviews_coming_due(practice))
     return out
 
 
@@ -154,25 +156,35 @@ def _plans_in_force(
     return dates, in_force, [practice.review_due(plan) for plan in in_force]
 
 
-def _reviews_coming_due(practice: Practice) -> list[Problem]:
-    """Date-dependent, so only a warning: a practice that checks clean stays clean."""
-    out = []
-    warn_days = practice.settings.plan_due_warning_days
+def _reviews(practice: Practice) -> Facts:
+    """Each active client's latest plan and when its review is due, `(path, line, due, client)`."""
+    out: Facts = []
     for code, client in practice.clients.items():
         plans = practice.plans.get(code)
         if client.status != "active" or not plans:
             continue
         plan = plans[-1]
-        due = practice.review_due(plan)
-        left = (due - practice.today).days
+        out.append((plan.path, plan.line("review_by"), practice.review_due(plan), code))
+    return out
+
+
+def _judge_reviews(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
+    """Date-dependent, so only a warning: a practice that checks clean stays clean."""
+    out = []
+    today = now.date()
+    warn_days = settings.plan_due_warning_days
+    for path, line, due, code in facts:
+        left = (due - today).days
         if left < 0:
-            out.append(problem("CK410", plan.path, plan.line("review_by"),
+            out.append(problem("CK410", path, line,
                                f"review was due {due} ({-left} days ago): review the plan with "
                                f"{code} and write the next one"))
         elif left <= warn_days:
-            out.append(problem("CK410", plan.path, plan.line("review_by"),
-                               f"review due {due}, in {left} days: schedule it"))
+            out.append(problem("CK410", path, line, f"review due {due}, in {left} days: schedule it"))
     return out
+
+
+check_plans = TimedCheck("check_plans", _reviews, _judge_reviews, _plans)
 
 
 @cache
@@ -217,18 +229,24 @@ def _private_content(note: PsychotherapyNote) -> list[Problem]:
     return out
 
 
-def check_templates(practice: Practice) -> list[Problem]:
+def _templates(practice: Practice) -> Facts:
+    """The practice's own templates and when each was last reviewed, `(path, line, date or None)`."""
+    return [(template.path, template.raw.line_of("reviewed"), template.reviewed)
+            for template in practice.templates.values() if not template.path.startswith("(built-in)")]
+
+
+def _judge_templates(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
     out = []
-    limit = dt.timedelta(days=practice.settings.template_review_days)
-    for template in practice.templates.values():
-        if template.path.startswith("(built-in)"):
-            continue
-        line = template.raw.line_of("reviewed")
-        if template.reviewed is None:
-            out.append(problem("CK413", template.path, line,
+    limit = dt.timedelta(days=settings.template_review_days)
+    for path, line, reviewed in facts:
+        if reviewed is None:
+            out.append(problem("CK413", path, line,
                                "template has no `reviewed: YYYY-MM-DD`: review it and record the date"))
-        elif practice.today - template.reviewed > limit:
-            out.append(problem("CK413", template.path, line,
-                               f"template last reviewed {template.reviewed}, over a year ago: review it "
+        elif now.date() - reviewed > limit:
+            out.append(problem("CK413", path, line,
+                               f"template last reviewed {reviewed}, over a year ago: review it "
                                "against current payer rules and update `reviewed`"))
     return out
+
+
+check_templates = TimedCheck("check_templates", _templates, _judge_templates)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from chartkeep.checks import Env
+from chartkeep.checks import Env, Facts, TimedCheck
 from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR
 from chartkeep.model import (
     Client,
@@ -19,6 +19,7 @@ from chartkeep.model import (
 )
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
+from chartkeep.settings import Settings
 
 _NOTE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-([a-z0-9_]+?)(?:-(\d+))?\.md")
 _PRIVATE_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.md")
@@ -63,16 +64,12 @@ def local(record: Record, env: Env) -> list[Problem]:
     return out
 
 
-def check_records(practice: Practice) -> list[Problem]:
-    """Face sheets for every client code named; nothing dated in the future; births before sessions."""
+def _records(practice: Practice) -> list[Problem]:
+    """Face sheets for every client code named; births before sessions."""
     out: list[Problem] = []
     clients = practice.clients
-    today = practice.today
     for record in practice.records:
         if isinstance(record, Client):
-            if record.dob is not None and record.dob > today:
-                out.append(problem("CK107", record.path, record.line("dob"),
-                                   f"date of birth {record.dob} is in the future: fix it"))
             continue
         client = getattr(record, "client", None)
         if client and client not in clients:
@@ -91,14 +88,7 @@ def check_records(practice: Practice) -> list[Problem]:
                     out.append(problem("CK113", record.path, record.line(f"members.{index}"),
                                        f"group member {member} has no face sheet"))
         day = getattr(record, "date", None)
-        if day is None:
-            continue
-        if day > today:
-            out.append(
-                problem("CK108", record.path, record.line("date"),
-                        f"dated {day}, in the future (today is {today}): fix the date")
-            )
-        if isinstance(record, ProgressNote):
+        if day is not None and isinstance(record, ProgressNote):
             face_sheet = clients.get(record.client)
             if face_sheet and face_sheet.dob and face_sheet.dob > day:
                 out.append(
@@ -107,6 +97,39 @@ def check_records(practice: Practice) -> list[Problem]:
                             f"{face_sheet.dob} ({face_sheet.path}): fix one of them")
                 )
     return out
+
+
+def _future_dates(practice: Practice) -> Facts:
+    """Dates of birth and record dates after today, `(code, path, line, date)`: only those, as a
+    date that has come cannot be in the future again."""
+    today = practice.today
+    out: Facts = []
+    for record in practice.records:
+        if isinstance(record, Client):
+            if record.dob is not None and record.dob > today:
+                out.append(("CK107", record.path, record.line("dob"), record.dob))
+            continue
+        day = getattr(record, "date", None)
+        if day is not None and day > today:
+            out.append(("CK108", record.path, record.line("date"), day))
+    return out
+
+
+def _judge_future_dates(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
+    today = now.date()
+    out = []
+    for code, path, line, day in facts:
+        if day <= today:
+            continue
+        if code == "CK107":
+            out.append(problem(code, path, line, f"date of birth {day} is in the future: fix it"))
+        else:
+            out.append(problem(code, path, line, f"dated {day}, in the future (today is {today}): fix the date"))
+    return out
+
+
+check_records = TimedCheck("check_records", _future_dates, _judge_future_dates, _records)
+"""Face sheets for every client code named; nothing dated in the future; births before sessions."""
 
 
 def _placement(record: Record) -> list[Problem]:

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from chartkeep.checks import Env
+from chartkeep.checks import Env, Facts, TimedCheck
 from chartkeep.model import GroupSession, ProgressNote, Record, Signable, TreatmentPlan
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
@@ -96,36 +96,60 @@ def signature_due(record: Signable, settings: Settings) -> dt.datetime | None:
     return done + dt.timedelta(hours=settings.note_deadline_hours) if done is not None else None
 
 
-def check_signatures(practice: Practice) -> list[Problem]:
-    """Deadlines: unsigned too long, signed late without attestation, co-signature missing."""
+def _late(practice: Practice) -> list[Problem]:
+    """Signed after the deadline without an attestation."""
     settings = practice.settings
-    now = practice.now
     deadline = dt.timedelta(hours=settings.note_deadline_hours)
-    supervised = {key: c for key, c in settings.clinicians.items() if c.supervisor}
     out: list[Problem] = []
     for record, done in _all_completed(practice):
-        due = done + deadline
         signed = record.signed
-        if signed is None:
-            if now > due:
-                hours = int((now - due).total_seconds() // 3600)
-                out.append(problem("CK501", record.path, 1,
-                                   f"unsigned {hours} hours past the {settings.note_deadline_hours}-hour "
-                                   f"deadline: complete and sign it (`chartkeep sign {record.path}`), "
-                                   "then attest the late signature"))
-            continue
-        if signed.at > due and record.attestation is None:
+        if signed is not None and signed.at > done + deadline and record.attestation is None:
             out.append(problem("CK506", record.path, record.line("signed.at"),
                                f"signed {signed.at:%Y-%m-%d %H:%M}, after the "
                                f"{settings.note_deadline_hours}-hour deadline: add an attestation "
                                f"(`chartkeep attest {record.path} --as {signed.by}`)"))
-        if supervised and now > due and record.cosigned is None:
-            author = supervised.get(getattr(record, "clinician", "") or "")
-            if author is not None:
-                out.append(problem("CK507", record.path, record.line("signed"),
-                                   f"{author.id} is supervised by {author.supervisor}: co-sign it "
-                                   f"(`chartkeep cosign {record.path} --as {author.supervisor}`)"))
     return out
+
+
+def _deadlines(practice: Practice) -> Facts:
+    """What waits for a signature: unsigned records `("CK501", path, 1, due)` and supervised
+    clinicians' signed ones without a co-signature `("CK507", path, line, due, clinician)`."""
+    settings = practice.settings
+    deadline = dt.timedelta(hours=settings.note_deadline_hours)
+    supervised = {key for key, c in settings.clinicians.items() if c.supervisor}
+    out: Facts = []
+    for record, done in _all_completed(practice):
+        signed = record.signed
+        if signed is None:
+            out.append(("CK501", record.path, 1, done + deadline))
+        elif supervised and record.cosigned is None:
+            author = getattr(record, "clinician", "") or ""
+            if author in supervised:
+                out.append(("CK507", record.path, record.line("signed"), done + deadline, author))
+    return out
+
+
+def _judge_deadlines(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
+    out: list[Problem] = []
+    hours = settings.note_deadline_hours
+    for code, path, line, due, *author in facts:
+        if now <= due:
+            continue
+        if code == "CK501":
+            late = int((now - due).total_seconds() // 3600)
+            out.append(problem(code, path, line,
+                               f"unsigned {late} hours past the {hours}-hour deadline: complete and sign "
+                               f"it (`chartkeep sign {path}`), then attest the late signature"))
+        else:
+            clinician = settings.clinicians[author[0]]
+            out.append(problem(code, path, line,
+                               f"{clinician.id} is supervised by {clinician.supervisor}: co-sign it "
+                               f"(`chartkeep cosign {path} --as {clinician.supervisor}`)"))
+    return out
+
+
+check_signatures = TimedCheck("check_signatures", _deadlines, _judge_deadlines, _late)
+"""Deadlines: unsigned too long, signed late without attestation, co-signature missing."""
 
 
 def _line_matches(body: str, name: str, credential: str) -> bool:

@@ -75,7 +75,7 @@ def run_check(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from chartkeep.checks import run_checks
+    from chartkeep.checks import choose, run_checks
     from chartkeep.layout import find_practice, safe_relative
     from chartkeep.practice import load_practice
     from chartkeep.problems import has_errors, render
@@ -94,7 +94,7 @@ def run_check(args: argparse.Namespace) -> int:
             from chartkeep.errors import UsageError
 
             raise UsageError(f"{name}: no such file in the practice {root}")
-    practice = load_practice(root, paths=wanted, as_of=parse_as_of(args.as_of))
+    as_of = parse_as_of(args.as_of)
     select = [s.strip() for s in args.select.split(",") if s.strip()]
     from chartkeep.checks import CHECK_LISTS
     from chartkeep.errors import UsageError
@@ -108,10 +108,16 @@ def run_check(args: argparse.Namespace) -> int:
                 f"--select {item!r} matches no check: use codes like CK201 or CK2, or a family "
                 f"({', '.join(FAMILIES.values())})"
             )
-    problems = run_checks(practice, lists=[args.checks], select=select, strict=args.strict)
-    if wanted is not None:
+    if wanted is None:  # the whole practice: findings cached for it as a whole
+        from chartkeep.memo import check_practice
+
+        practice, found = check_practice(root, as_of=as_of)
+        problems = choose(found, practice.settings, lists=[args.checks], select=select, strict=args.strict)
+    else:
+        practice = load_practice(root, paths=wanted, as_of=as_of)
         keep = set(wanted)
-        problems = [p for p in problems if p.path in keep]
+        problems = [p for p in run_checks(practice, lists=[args.checks], select=select, strict=args.strict)
+                    if p.path in keep]
     shown = problems
     cwd = Path.cwd().resolve()
     if cwd != root:

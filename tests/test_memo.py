@@ -1,0 +1,147 @@
+"""The practice checks' findings cached for the whole practice (`chartkeep.memo`): a warm check
+reads no record and answers as a fresh one would, at any later moment; anything it depends on
+changing makes it check afresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from chartkeep.cache import cache_dir
+from chartkeep.checks import choose, run_checks
+from chartkeep.demo_data import LAST_DAY, generate
+from chartkeep.memo import check_practice
+from chartkeep.practice import load_practice
+from chartkeep.problems import Problem
+from chartkeep.templates import PACKAGE_TEMPLATES
+
+from tests.gitutil import git
+
+# A moment inside the generated practice's dates: notes after it are "in the future", notes just
+# before it are unsigned, and plans come due within the moments below.
+BEFORE = dt.datetime.combine(LAST_DAY - dt.timedelta(days=40), dt.time(9, 30))
+LATER = (BEFORE + dt.timedelta(hours=5), BEFORE + dt.timedelta(days=9, hours=7), BEFORE + dt.timedelta(days=400))
+
+
+def fresh(root: Path, at: dt.datetime) -> list[Problem]:
+    practice = load_practice(root, as_of=at, use_cache=False)
+    return run_checks(practice)
+
+
+def memoised(root: Path, at: dt.datetime) -> tuple[bool, list[Problem]]:
+    """Whether the cached findings served (no record was read), and the problems."""
+    practice, found = check_practice(root, as_of=at)
+    return not practice.records, choose(found, practice.settings)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("memo") / "practice"
+    generate(root, notes=300, seed=4, problems=0.2, clinicians=2)
+    git(root.parent, "init", "-q", str(root))
+    return root
+
+
+def test_findings_serve_any_later_moment_as_a_fresh_check_would(generated: Path) -> None:
+    store = cache_dir(generated)
+    assert store is not None
+    (store.parent / "findings.pickle").unlink(missing_ok=True)
+    served, first = memoised(generated, BEFORE)
+    assert not served and first == fresh(generated, BEFORE)
+    answers = {tuple(first)}
+    for at in LATER:
+        served, found = memoised(generated, at)
+        assert served, at
+        assert found == fresh(generated, at), at
+        answers.add(tuple(found))
+    assert len(answers) == 1 + len(LATER)  # the clock changed what was found each time
+    codes = {p.code for p in first} ^ {p.code for p in found}
+    assert {"CK108", "CK501"} <= codes | {p.code for p in first}
+
+
+def test_an_earlier_moment_is_checked_afresh(generated: Path) -> None:
+    store = cache_dir(generated)
+    assert store is not None
+    (store.parent / "findings.pickle").unlink(missing_ok=True)
+    assert not memoised(generated, LATER[-1])[0]
+    served, found = memoised(generated, BEFORE)
+    assert not served
+    assert found == fresh(generated, BEFORE)
+    assert any(p.code == "CK108" for p in found)  # dated after BEFORE: left out of later facts
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_what_the_findings_depend_on_makes_them_fresh(practice: Path) -> None:
+    git(practice.parent, "init", "-q", str(practice))
+    at = dt.datetime(2026, 3, 10, 12, 0)
+    assert memoised(practice, at) == (False, fresh(practice, at))
+    assert memoised(practice, at)[0]
+
+    note = practice / "notes/C0001/2026-02-26-soap.md"
+    _edit(note, 'service: "90837"', 'service: "90834"')  # a record
+    served, found = memoised(practice, at)
+    assert not served and any(p.code == "CK201" for p in found) and found == fresh(practice, at)
+
+    text = (PACKAGE_TEMPLATES / "soap.md").read_text()  # a practice's own template, then its review
+    template = practice / "templates" / "soap.md"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text(text)
+    assert not memoised(practice, at)[0]
+    reviewed = next(line for line in text.splitlines() if line.startswith("reviewed:"))
+    template.write_text(text.replace(reviewed, "reviewed: 2020-01-02"))
+    served, found = memoised(practice, at)
+    assert not served and any(p.code == "CK413" and p.path.endswith(template.name) for p in found)
+
+    settings = practice / "chartkeep.toml"  # the settings
+    _edit(settings, "[clinicians.mo]", "[clinicians.maya]")
+    served, found = memoised(practice, at)
+    assert not served and any(p.code == "CK112" for p in found)
+
+    assert memoised(practice, at)[0]
+    git(practice, "add", "-A")  # a commit: signed notes are compared with their signing commits
+    git(practice, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-q", "--no-verify", "-m", "x")
+    assert not memoised(practice, at)[0]
+
+    assert memoised(practice, at)[0]
+    (practice / "notes/C0001/2026-02-26-soap.md").unlink()  # a record gone
+    served, found = memoised(practice, at)
+    assert not served and found == fresh(practice, at)
+
+
+def test_damaged_findings_are_only_slower(practice: Path) -> None:
+    git(practice.parent, "init", "-q", str(practice))
+    at = dt.datetime(2026, 3, 10, 12, 0)
+    expected = fresh(practice, at)
+    memoised(practice, at)
+    store = cache_dir(practice)
+    assert store is not None
+    (store.parent / "findings.pickle").write_bytes(b"\x80\x05garbage")
+    assert memoised(practice, at) == (False, expected)
+    assert memoised(practice, at) == (True, expected)
+
+
+def test_nothing_is_cached_outside_git(practice: Path, tmp_path: Path) -> None:
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    at = dt.datetime(2026, 3, 10, 12, 0)
+    assert memoised(practice, at) == (False, fresh(practice, at))
+    assert memoised(practice, at)[0] is False
+    assert {p for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_the_command_line_serves_warm_checks_from_the_findings(practice: Path) -> None:
+    git(practice.parent, "init", "-q", str(practice))
+    command = [sys.executable, "-m", "chartkeep", "check", "--practice", str(practice), "--as-of", "2026-03-10T12:00"]
+    cold = subprocess.run(command, capture_output=True, text=True, check=False)
+    store = cache_dir(practice)
+    assert store is not None and (store.parent / "findings.pickle").is_file()
+    warm = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+    assert cold.stdout.strip()
