@@ -18,6 +18,7 @@ import hashlib
 import os
 import pickle
 import subprocess
+from array import array
 from pathlib import Path
 
 from chartkeep.cache import cache_dir, cache_key
@@ -32,6 +33,7 @@ MEMO_FORMAT = 1
 _MEMO_FILE = "findings.pickle"
 # What the practice checks run besides the record checks' code (already in `cache_key`).
 _SOURCES = ("history.py", "layout.py", "memo.py")
+_NO_STAT = (-1, -1)
 
 
 def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | None = None) -> tuple[
@@ -60,7 +62,8 @@ def _key(practice: Practice, files: dict[str, Stat]) -> str:
     digest = hashlib.sha256(f"{MEMO_FORMAT}".encode())
     digest.update(cache_key(make_env(practice.settings, practice.sections), _SOURCES).encode())
     digest.update(repr((PRACTICE_CHECKS, EXTRA_CHECKS)).encode())
-    digest.update(repr(files).encode("utf-8", "surrogateescape"))
+    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", [n for stat in files.values() for n in (stat or _NO_STAT)]).tobytes())
     for folder in template_dirs(root):
         if folder.is_dir():
             digest.update(repr(sorted(_stat(path) for path in folder.glob("*.md"))).encode(

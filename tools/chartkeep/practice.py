@@ -34,8 +34,6 @@ from chartkeep.schema import validate
 from chartkeep.settings import Settings, load_settings
 from chartkeep.templates import Template, load_templates, required_sections
 
-_SKIP_SUFFIXES = (".swp", ".swo", ".swx", "~", ".tmp", ".bak", ".orig")
-
 
 @dataclass
 class Practice:
@@ -96,11 +94,13 @@ def scan(root: Path) -> dict[str, Stat]:
     leftovers and anything but .md are not records; symbolic links to folders are not followed."""
     found: dict[str, Stat] = {}
     for top in (NOTES_DIR, PRIVATE_DIR):
-        _scan_folder(os.path.join(root, top), top, found)
+        _scan_folder(os.path.join(root, top), f"{top}/", found)
     return dict(sorted(found.items()))
 
 
 def _scan_folder(folder: str, rel: str, found: dict[str, Stat]) -> None:
+    """`scan` of one folder (`rel`: its practice-relative path and "/"), then of its folders.
+    Run for every one of a practice's files, so the common case is tested first: a note."""
     try:
         entries = os.scandir(folder)
     except OSError:  # missing, or not a folder
@@ -109,22 +109,22 @@ def _scan_folder(folder: str, rel: str, found: dict[str, Stat]) -> None:
     with entries:
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             try:
-                is_folder = entry.is_dir() and not entry.is_symlink()
+                is_folder = entry.is_dir()
             except OSError:
                 is_folder = False
-            if is_folder:
-                subfolders.append(name)
-            elif name.endswith(".md") and not name.endswith(_SKIP_SUFFIXES):
+            if not is_folder and name.endswith(".md"):  # (no editor leftover ends so)
                 try:
                     info = entry.stat()
-                    found[f"{rel}/{name}"] = (info.st_mtime_ns, info.st_size)
+                    found[rel + name] = (info.st_mtime_ns, info.st_size)
                 except OSError:  # a dangling link: reading it says why
-                    found[f"{rel}/{name}"] = None
+                    found[rel + name] = None
+            elif is_folder and not entry.is_symlink():
+                subfolders.append(name)
     for name in subfolders:
-        _scan_folder(os.path.join(folder, name), f"{rel}/{name}", found)
+        _scan_folder(os.path.join(folder, name), f"{rel}{name}/", found)
 
 
 def discover(root: Path) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 
 ERROR = "error"
@@ -194,5 +194,7 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 def render(problems: Sequence[Problem], fmt: str = "text") -> str:
     """Problems as compiler-style lines, or as a JSON list for tools."""
     if fmt == "json":
-        return json.dumps([asdict(item) for item in problems], indent=2, ensure_ascii=False)
+        names = [item.name for item in fields(Problem)]  # asdict's keys, without its deep copies
+        return json.dumps([{name: getattr(item, name) for name in names} for item in problems], indent=2,
+                          ensure_ascii=False)
     return "\n".join(item.as_text() for item in problems)

@@ -123,10 +123,15 @@ def run_check(args: argparse.Namespace) -> int:
     if cwd != root:
         from dataclasses import replace
 
-        shown = [
-            replace(p, path=os.path.relpath(root / p.path, cwd)) if not p.path.startswith("(") else p
-            for p in problems
-        ]
+        folders: dict[str, str] = {}  # each folder's path from here, worked out once
+
+        def here(path: str) -> str:
+            folder, name = os.path.split(path)
+            if folder not in folders:
+                folders[folder] = os.path.relpath(root / folder, cwd)
+            return os.path.join(folders[folder], name)
+
+        shown = [replace(p, path=here(p.path)) if not p.path.startswith("(") else p for p in problems]
     output = render(shown, args.format)
     if output and (args.format == "json" or shown):
         print(output)
