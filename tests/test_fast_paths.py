@@ -192,3 +192,17 @@ def test_category_children_are_every_billable_code_under_it() -> None:
     for code in [code for code, leaf in table.items() if not leaf and code.startswith("F")]:
         prefix = code if "." in code else code + "."
         assert icd10.lookup(code).billable_children == tuple(sorted(c for c in leaves if c.startswith(prefix)))
+
+
+def test_a_code_found_in_the_index_text_is_the_table_s() -> None:
+    table = icd10._codes()
+    for code, billable in table.items():
+        assert icd10._billable(code) is billable, code
+    for written in ["", "F3", "F33.", "F33.1 ", "f33.1", "F33.1\tL", "Z99.99", "L", "\n", "F33.1\nF"]:
+        assert icd10._billable(written) is table.get(written), written
+
+
+def test_the_code_set_version_is_the_installed_package_s() -> None:
+    from importlib import metadata
+
+    assert icd10._package_version() == metadata.version("simple-icd-10-cm")

@@ -5,6 +5,7 @@ changing makes it check afresh."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,84 @@ def test_the_command_line_serves_warm_checks_from_the_findings(practice: Path) -
     warm = subprocess.run(command, capture_output=True, text=True, check=False)
     assert (warm.returncode, warm.stdout, warm.stderr) == (cold.returncode, cold.stdout, cold.stderr)
     assert cold.stdout.strip()
+
+
+# --- after edits: the edited clients checked again, the rest kept, equal to a fresh check -------
+
+
+def _notes(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "notes").glob("C*/20*.md"))
+
+
+def _field(text: str, key: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"{key}:")).partition(":")[2].strip()
+
+
+def _set(path: Path, key: str, value: str) -> None:
+    text = path.read_text()
+    path.write_text(text.replace(f"{key}: {_field(text, key)}", f"{key}: {value}", 1))
+
+
+def _random_edit(root: Path, rng: random.Random) -> str:
+    """One edit a clinician (or a slip) could make to one or two notes; what it was."""
+    notes = _notes(root)
+    note, other = rng.choice(notes), rng.choice(notes)
+    text = note.read_text()
+    kind = rng.choice(["service", "times", "client", "delete", "add", "long", "short", "clone", "name",
+                       "unreadable", "unsigned", "diagnosis", "future"])
+    if kind == "service":
+        _set(note, "service", rng.choice(['"90832"', '"90834"', '"90837"', '"90839"', '"90791"']))
+    elif kind == "times":  # the same clinician's session at another client's time: overlaps
+        for key in ("date", "start", "end", "clinician"):
+            _set(note, key, _field(other.read_text(), key))
+    elif kind == "client":  # filed under one client, names another
+        _set(note, "client", other.parent.name)
+    elif kind == "delete":
+        note.unlink()
+    elif kind == "add":  # a copy under another client, dated a day later
+        day = dt.date.fromisoformat(note.name[:10]) + dt.timedelta(days=1)
+        target = other.parent / f"{day}{note.name[10:]}"
+        if not target.exists():
+            target.write_text(text.replace(f"client: {note.parent.name}", f"client: {other.parent.name}"))
+    elif kind == "long":
+        note.write_text(text + ("Client described the week in detail. " * 400) + "\n")
+    elif kind == "short":
+        note.write_text(text.split("\n---\n", 1)[0] + "\n---\n\n## Data\nSeen.\n")
+    elif kind == "clone":  # another note's body under this one's front matter
+        front = text.split("\n---\n", 1)[0]
+        note.write_text(front + "\n---\n" + other.read_text().split("\n---\n", 1)[1])
+    elif kind == "name":
+        sheet = rng.choice(sorted((root / "notes").glob("C*/client.md"))).read_text()
+        note.write_text(text + f"\nSpoke with {_field(sheet, 'name')} briefly.\n")
+    elif kind == "unreadable":
+        note.write_bytes(text.encode() + b"\n\xe9\n")
+    elif kind == "unsigned":
+        note.write_text(text.replace("signed: {", "unsigned_was: {"))
+    elif kind == "diagnosis":
+        _set(note, "diagnoses", "[F32.1]")
+    elif kind == "future":
+        _set(note, "date", str(LAST_DAY + dt.timedelta(days=rng.randint(1, 30))))
+    return kind
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_edits_only_the_edited_clients_are_checked_again(tmp_path: Path, seed: int) -> None:
+    root = tmp_path / "practice"
+    generate(root, notes=250, seed=seed, problems=0.1, clinicians=2)
+    git(root.parent, "init", "-q", str(root))
+    rng = random.Random(seed)
+    at = BEFORE
+    assert memoised(root, at) == (False, fresh(root, at))
+    total = len(list((root / "notes").rglob("*.md")))
+    kinds = set()
+    for _ in range(8):
+        at += dt.timedelta(hours=rng.randint(0, 60))
+        kinds.update(_random_edit(root, rng) for _ in range(rng.randint(1, 3)))
+        practice, found = check_practice(root, as_of=at)
+        assert 0 < len(practice.records) < total / 2, "checked again client by client"
+        assert choose(found, practice.settings) == fresh(root, at), kinds
+    sheet = root / "notes" / "C0002" / "client.md"  # a face sheet: every client's records again
+    _set(sheet, "name", "Irene Adler")
+    served, found = memoised(root, at)
+    practice, _ = check_practice(root, as_of=at)
+    assert len(practice.records) == 0 and found == fresh(root, at)

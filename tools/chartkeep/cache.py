@@ -182,7 +182,7 @@ def _save_changed(
 def _write_shard(store: Path, number: int, data: bytes) -> None:
     store.mkdir(parents=True, exist_ok=True, mode=0o700)
     (store.parent / "parsed.pickle").unlink(missing_ok=True)  # the unsharded cache of 0.1
-    atomic_write(store / f"{number:02d}.pickle", data)
+    atomic_write(store / f"{number:02d}.pickle", data, durable=False)
 
 
 def _parse_all(

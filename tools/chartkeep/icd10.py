@@ -12,7 +12,6 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 INDEX_FORMAT = 2
@@ -31,9 +30,24 @@ class Lookup:
     billable_children: tuple[str, ...] = ()
 
 
+def _package_version() -> str:
+    """simple-icd-10-cm's version, from its install record's folder name when it sits beside the
+    package (importing importlib.metadata to ask costs more than checking a note)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    if spec is not None and spec.origin:
+        found = sorted(Path(spec.origin).parent.parent.glob("simple_icd_10_cm-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("simple_icd_10_cm-").removesuffix(".dist-info")
+    from importlib import metadata
+
+    return metadata.version("simple-icd-10-cm")
+
+
 def index_path(kind: str = "codes") -> Path:
     """`codes` (code and billable flag: what the checks need) or `descriptions` (the chart)."""
-    version = metadata.version("simple-icd-10-cm")
+    version = _package_version()
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chartkeep"
     return base / f"icd10cm-{version}-v{INDEX_FORMAT}-{kind}.tsv"
 
@@ -64,6 +78,24 @@ def _rows(kind: str) -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _codes_text() -> str:
+    """The codes index as it is stored ("\nCODE\tL" for a billable code, H for a category):
+    a practice writes a few dozen codes, each found with one search of this text, far sooner than
+    a table of all 74,000 is built (what `check NOTE` would pay on every save)."""
+    path = index_path("codes")
+    if not path.exists():
+        build_index()
+    return "\n" + path.read_text(encoding="utf-8")
+
+
+def _billable(code: str) -> bool | None:
+    """Whether `code` is billable (None: not a code)."""
+    text = _codes_text()
+    at = text.find(f"\n{code}\t") if "\n" not in code and "\t" not in code else -1
+    return None if at < 0 else text[at + len(code) + 2] == "L"
+
+
+@lru_cache(maxsize=1)
 def _codes() -> dict[str, bool]:
     return {code: flag == "L" for code, flag in _rows("codes")}
 
@@ -89,9 +121,8 @@ def canonical(written: str) -> str:
 
 @lru_cache(maxsize=4096)  # a practice writes the same few codes over and over
 def lookup(written: str) -> Lookup:
-    table = _codes()
     code = canonical(written)
-    billable = table.get(code)
+    billable = _billable(code)
     if billable is None:
         return Lookup(written, valid=False, billable=False)
     children: tuple[str, ...] = ()

@@ -68,8 +68,12 @@ def safe_relative(root: Path, name: str | os.PathLike[str]) -> PurePosixPath:
     return PurePosixPath(relative.as_posix())
 
 
-def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o600) -> None:
-    """Write `data` to `path` via a temp file and rename; with `exclusive`, never replace a file."""
+def atomic_write(
+    path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o600, durable: bool = True
+) -> None:
+    """Write `data` to `path` via a temp file and rename; with `exclusive`, never replace a file.
+    Without `durable`, the data is not flushed to the disk first (a cache, which a crash may
+    leave damaged but never half-written)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".ck-", suffix=".tmp")
@@ -77,7 +81,8 @@ def atomic_write(path: Path, data: bytes | str, *, exclusive: bool = False, mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
         if exclusive:
             # link() fails if the target exists: no race can overwrite a therapist's note.

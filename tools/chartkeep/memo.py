@@ -1,14 +1,21 @@
-"""The practice checks' findings for the whole practice, cached: a `chartkeep check` that finds
-every file as the last one left it reads no record at all.
+"""What the checks found in the whole practice, cached by client: a `chartkeep check` that finds
+every file as the last one left it reads no record at all, and one after an edit checks only the
+edited client's records again.
 
-The practice checks compare every record with every other (plans in force, cloned notes, other
-clients' names), so what they find is kept for the practice as a whole, in
-`.git/chartkeep/findings.pickle` (never in the work tree). It is reused when nothing they read has
-changed: every record file's mtime and size (`practice.scan`), the templates, chartkeep's code,
-the settings, the commit HEAD names (signed notes are compared with their signing commits) and
-the allowed signers. What depends on the clock (deadlines, dates in the future) is kept as facts
-and judged at every run (`checks.TimedCheck`); findings are reused only forward in time, since a
-fact left out as past stays past (a check `--as-of` an earlier moment checks afresh).
+Cached in `.git/chartkeep/findings.pickle` (never in the work tree), with what it was found from:
+
+- the code, the settings, the templates and the allowed signers (`_basis`): any change there and
+  everything is checked afresh;
+- each record file's mtime and size (`practice.scan`), and each file's unit (`checks.units`:
+  the client whose records it is checked with). When a few note files changed and no face sheet or
+  plan did, the units they belonged to and now belong to are checked again, with every face sheet
+  and plan at hand as in a whole check; the checks across clients are judged again from their
+  rows (`checks.RowsCheck`), and the checks of git history run again;
+- the commit HEAD names, which the checks of git history read.
+
+What depends on the clock (deadlines, dates in the future) is kept as facts and judged at every
+run (`checks.TimedCheck`). Findings are reused only forward in time, since a fact left out as past
+stays past: a check `--as-of` an earlier moment checks afresh.
 """
 
 from __future__ import annotations
@@ -18,60 +25,147 @@ import hashlib
 import os
 import pickle
 import subprocess
-from array import array
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chartkeep.cache import cache_dir, cache_key
-from chartkeep.checks import EXTRA_CHECKS, PRACTICE_CHECKS, Findings, findings, judge
+from chartkeep.checks import (
+    EXTRA_CHECKS,
+    PRACTICE_CHECKS,
+    Findings,
+    findings,
+    judge,
+    judge_rows,
+    live,
+    units,
+    whole_checks,
+)
 from chartkeep.history import ALLOWED_SIGNERS
-from chartkeep.layout import atomic_write
-from chartkeep.practice import Practice, Stat, fill_practice, make_env, open_practice, scan
+from chartkeep.layout import atomic_write, is_context_file
+from chartkeep.practice import (
+    Practice,
+    Stat,
+    add_parsed,
+    fill_practice,
+    make_env,
+    open_practice,
+    parse_paths,
+    scan,
+)
 from chartkeep.problems import Problem
 from chartkeep.templates import template_dirs
 
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
 _MEMO_FILE = "findings.pickle"
 # What the practice checks run besides the record checks' code (already in `cache_key`).
 _SOURCES = ("history.py", "layout.py", "memo.py")
-_NO_STAT = (-1, -1)
+# Past this many changed files, checking them client by client costs more than a whole check.
+MAX_CHANGED = 200
+
+
+@dataclass(frozen=True)
+class Memo:
+    """Findings with what they were found from (plain data, pickled)."""
+
+    basis: str
+    made: dt.datetime
+    head: bytes
+    files: dict[str, Stat]
+    units: dict[str, str]
+    found: Findings
 
 
 def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | None = None) -> tuple[
     Practice, list[Problem]
 ]:
-    """The practice (opened; its records read only when the findings were not cached) and every
-    problem found in it at its moment, before any selection (`checks.choose`)."""
+    """The practice (opened; with the records read, if any were) and every problem found in it
+    at its moment, before any selection (`checks.choose`)."""
     practice = open_practice(root, as_of=as_of)
+    opened = list(practice.problems)  # the settings' and templates': found afresh at every run
     files = scan(root)
     parsed = cache_dir(root)
     store = parsed.parent if parsed is not None else None
-    key = _key(practice, files) if store is not None else ""
-    found = _load(store, key, practice.now) if store is not None else None
-    opened = list(practice.problems)  # the settings' and templates': found afresh at every run
-    if found is None:
+    if store is None:
         fill_practice(practice, list(files), stats=files, jobs=jobs)
-        checked = findings(practice)
-        found = Findings([*practice.problems[len(opened):], *checked.problems], checked.timed)
-        if store is not None:
-            _save(store, key, practice.now, found)
-    return practice, [*opened, *found.problems, *judge(found, practice.now, practice.settings)]
+        found = _found(practice, opened)
+    else:
+        basis, head = _basis(practice), _head(root)
+        memo = _load(store, basis, practice.now)
+        if memo is not None and memo.files == files and memo.head == head:
+            found = memo.found
+        else:
+            fresh = _refreshed(practice, opened, memo, files, jobs) if memo is not None else None
+            if fresh is None:
+                fill_practice(practice, list(files), stats=files, jobs=jobs)
+                fresh = (_found(practice, opened), units(practice))
+            found = fresh[0]
+            _save(store, Memo(basis, practice.now, head, files, fresh[1], found))
+    timed = judge(found.timed, practice.now, practice.settings)
+    return practice, [*opened, *found.all_problems(), *timed, *live(practice)]
 
 
-def _key(practice: Practice, files: dict[str, Stat]) -> str:
+def _found(practice: Practice, opened: list[Problem], *, whole: bool = True) -> Findings:
+    """The findings of a filled practice, with what loading found in its files (`whole`: the
+    whole practice, else a part: see `checks.findings`)."""
+    found = findings(practice, whole=whole, across=whole)
+    return Findings([*practice.problems[len(opened):], *found.problems], found.timed, found.rows,
+                    found.across, found.whole)
+
+
+def _refreshed(
+    practice: Practice, opened: list[Problem], memo: Memo, files: dict[str, Stat], jobs: int | None
+) -> tuple[Findings, dict[str, str]] | None:
+    """The findings after a few note files changed: the units they were and are in checked again
+    (with every face sheet and plan), the rest kept. None when a face sheet or plan changed, or
+    too many files did: then the whole practice is checked."""
+    changed = {p for p, stat in files.items() if memo.files.get(p, False) != stat}
+    changed.update(p for p in memo.files if p not in files)
+    if len(changed) > MAX_CHANGED or any(is_context_file(p) for p in changed):
+        return None
+    present = [p for p in changed if p in files]
+    probe = replace(practice, records=[], raws=[], problems=[], features={})  # the changed files alone
+    add_parsed(probe, (parsed for _, parsed in parse_paths(str(practice.root), present, _env(practice))))
+    affected = {memo.units[p] for p in changed if p in memo.units} | set(units(probe).values())
+    wanted = {p for p, unit in memo.units.items() if unit in affected}
+    fill_practice(practice, [p for p in files if is_context_file(p) or p in changed or p in wanted],
+                  stats=files, jobs=jobs, complete=False)
+    now_in = units(practice)
+    new = _found(practice, opened, whole=False)
+    mine = {p for p, unit in now_in.items() if unit in affected}
+
+    def kept(path: str) -> bool:
+        return memo.units.get(path) not in affected
+
+    old = memo.found
+    problems = [p for p in old.problems if kept(p.path)]
+    problems.extend(p for p in new.problems if p.path in mine)
+    timed = {name: [f for f in facts if kept(f[0])] + [f for f in new.timed.get(name, ()) if f[0] in mine]
+             for name, facts in old.timed.items()}
+    rows = {name: [r for r in found if kept(r[0])] + [r for r in new.rows.get(name, ()) if r[0] in mine]
+            for name, found in old.rows.items()}
+    unit_of = {p: unit for p, unit in memo.units.items() if p in files and unit not in affected}
+    unit_of.update((p, unit) for p, unit in now_in.items() if unit in affected)
+    across = judge_rows(rows, practice.settings)
+    return Findings(problems, timed, rows, across, whole_checks(practice)), unit_of
+
+
+def _basis(practice: Practice) -> str:
+    """What every finding depends on: code, settings, templates, allowed signers."""
     root = practice.root
     digest = hashlib.sha256(f"{MEMO_FORMAT}".encode())
-    digest.update(cache_key(make_env(practice.settings, practice.sections), _SOURCES).encode())
+    digest.update(cache_key(_env(practice), _SOURCES).encode())
     digest.update(repr((PRACTICE_CHECKS, EXTRA_CHECKS)).encode())
-    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
-    digest.update(array("q", [n for stat in files.values() for n in (stat or _NO_STAT)]).tobytes())
     for folder in template_dirs(root):
         if folder.is_dir():
             digest.update(repr(sorted(_stat(path) for path in folder.glob("*.md"))).encode(
                 "utf-8", "surrogateescape"))
     signers = root / ALLOWED_SIGNERS
     digest.update(signers.read_bytes() if signers.is_file() else b"-")
-    digest.update(_head(root))
     return digest.hexdigest()
+
+
+def _env(practice: Practice):  # type: ignore[no-untyped-def]
+    return make_env(practice.settings, practice.sections)
 
 
 def _stat(path: Path) -> tuple[str, int, int]:
@@ -89,23 +183,23 @@ def _head(root: Path) -> bytes:
     return result.stdout.strip()
 
 
-def _load(store: Path, key: str, now: dt.datetime) -> Findings | None:
-    """The cached findings for `key`, when they were made at or before `now`."""
+def _load(store: Path, basis: str, now: dt.datetime) -> Memo | None:
+    """The cached findings for `basis`, when they were made at or before `now`."""
     try:
         with (store / _MEMO_FILE).open("rb") as handle:
-            stored_key, made, found = pickle.load(handle)
+            memo = pickle.load(handle)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged or foreign file only makes this run slower
         return None
-    if stored_key != key or not isinstance(made, dt.datetime) or made > now:
+    if not isinstance(memo, Memo) or memo.basis != basis or memo.made > now:
         return None
-    return found if isinstance(found, Findings) else None
+    return memo
 
 
-def _save(store: Path, key: str, now: dt.datetime, found: Findings) -> None:
+def _save(store: Path, memo: Memo) -> None:
     try:
         store.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write(store / _MEMO_FILE, pickle.dumps((key, now, found), protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(store / _MEMO_FILE, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     except OSError:
         pass  # a read-only .git still gets its notes checked

@@ -7,14 +7,14 @@
   the records' front matter and the small `Features` taken from each body, never the bodies. The
   exception at the edge is `locking`, which compares signed notes with their signing commits.
 
-A practice check that reads the clock is a `TimedCheck`: what it finds in the records (`facts`,
-plain tuples) is kept apart from its judgement of them at a moment (`judge`), so everything but
-the judgement can be cached for the whole practice (`chartkeep.memo`) and a warm `check` reads no
-record at all.
-
-`run_checks` adds the practice checks to what loading found and applies the practice's
-severity settings and the command line's selection. Named lists select families as beancount's
-basic/hardcore validations and hledger's --strict do.
+Practice checks compare records within one client (a note with the client's face sheet, plan
+and previous note; every face sheet and plan is at hand for any note) except a few: checks of no
+record (templates: `LIVE_CHECKS`), checks of git history (`WHOLE_CHECKS`), and the `RowsCheck`s
+that compare records across clients (one clinician's sessions, the practice's usual note length)
+from a few plain values per record. A practice check that reads the clock is a `TimedCheck`: what it
+finds in the records (`facts`, plain tuples) is kept apart from its judgement of them at a moment
+(`judge`). So what is found can be cached by client (`chartkeep.memo`): a warm `check` reads no
+record, and after an edit only the edited client's records are checked again.
 """
 
 from __future__ import annotations
@@ -74,12 +74,15 @@ PRACTICE_CHECKS: tuple[str, ...] = (
     "billing:check_overlaps",
     "diagnosis:check_diagnoses",
     "clinical:check_plans",
-    "clinical:check_templates",
     "signatures:check_signatures",
     "privacy:check_privacy",
     "quality:check_quality",
+    "quality:check_lengths",
+    "clinical:check_templates",
     "locking:check_locking",  # the one check that reads git history (one pass, cached in .git)
 )
+LIVE_CHECKS = ("clinical:check_templates",)  # read the templates only: checked afresh every run
+WHOLE_CHECKS = ("locking:check_locking",)  # read git history and the work tree, not the records
 EXTRA_CHECKS: list[str] = []  # capabilities (signing history) append "module:function" here
 # Named lists: which code families each selects.
 CHECK_LISTS: dict[str, tuple[str, ...]] = {
@@ -118,13 +121,59 @@ class TimedCheck:
         return [*found, *self.judge(self.facts(practice), practice.now, practice.settings)]
 
 
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class RowsCheck:
+    """A practice check across clients, over plain data: `rows(practice)` gives each record's
+    rows (each starting with its path), and `judge(rows, settings)` finds the problems among all
+    of them. Called with a practice, it is the whole check."""
+
+    name: str
+    rows: Callable[[Practice], Rows]
+    judge: Callable[[Rows, Settings], list[Problem]]
+
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+    def __call__(self, practice: Practice) -> list[Problem]:
+        return self.judge(self.rows(practice), practice.settings)
+
+
 @dataclass(frozen=True)
 class Findings:
-    """What the practice checks found that does not depend on the clock, and the facts that the
-    timed checks judge at each run (by check name): plain data, cached by `chartkeep.memo`."""
+    """What the practice checks found, as plain data cached by `chartkeep.memo`:
+
+    - `problems`: each within one client (or one record of no client), clock aside;
+    - `timed`: the timed checks' facts, by check, judged at every run (`judge`);
+    - `rows`: the rows checks' rows, by check, and `across`: what they found among them;
+    - `whole`: what the checks of git history found.
+
+    Every fact and row starts with its record's path, so each is kept or replaced with the
+    record's client (`units`).
+    """
 
     problems: list[Problem]
     timed: dict[str, Facts]
+    rows: dict[str, Rows]
+    across: list[Problem]
+    whole: list[Problem]
+
+    def all_problems(self) -> list[Problem]:
+        return [*self.problems, *self.across, *self.whole]
+
+
+def units(practice: Practice) -> dict[str, str]:
+    """Each file's unit: its record's client code, else its own path (a group session, a file
+    that could not be read). A client's records are checked together, never apart."""
+    out = {raw.path: raw.path for raw in practice.raws}
+    for record in practice.records:
+        client = getattr(record, "client", "")
+        if client and isinstance(client, str):
+            out[record.path] = f"client:{client}"
+    return out
 
 
 @contextlib.contextmanager
@@ -194,34 +243,69 @@ def run_checks(
 ) -> list[Problem]:
     """What loading found (reading, schema, record checks) plus every practice check."""
     found = findings(practice)
-    problems = [*practice.problems, *found.problems, *judge(found, practice.now, practice.settings)]
+    problems = [*practice.problems, *found.all_problems(), *judge(found.timed, practice.now, practice.settings),
+                *live(practice)]
     return choose(problems, practice.settings, lists=lists, select=select, strict=strict)
 
 
-def findings(practice: Practice) -> Findings:
-    """Every practice check but the clock's judgements."""
+def findings(practice: Practice, *, whole: bool = True, across: bool = True) -> Findings:
+    """Every practice check but the clock's judgements and the live checks. Without `whole`, no
+    check of git history runs; without `across`, the rows checks give their rows only (for a
+    part of the practice: their judgement needs every client's rows)."""
     problems: list[Problem] = []
     timed: dict[str, Facts] = {}
+    rows: dict[str, Rows] = {}
+    found_across: list[Problem] = []
+    found_whole: list[Problem] = []
     with _no_cycle_collection():
         for name in (*PRACTICE_CHECKS, *EXTRA_CHECKS):
+            if name in LIVE_CHECKS:
+                continue
             check = _resolve(name)
-            if isinstance(check, TimedCheck):
+            if name in WHOLE_CHECKS:
+                if whole:
+                    found_whole.extend(check(practice))
+            elif isinstance(check, TimedCheck):
                 if check.static is not None:
                     problems.extend(check.static(practice))
                 timed[name] = check.facts(practice)
+            elif isinstance(check, RowsCheck):
+                rows[name] = check.rows(practice)
+                if across:
+                    found_across.extend(check.judge(rows[name], practice.settings))
             else:
                 problems.extend(check(practice))
-    return Findings(problems, timed)
+    return Findings(problems, timed, rows, found_across, found_whole)
 
 
-def judge(found: Findings, now: dt.datetime, settings: Settings) -> list[Problem]:
+def judge_rows(rows: dict[str, Rows], settings: Settings) -> list[Problem]:
+    """The rows checks' problems among `rows` (by check)."""
+    out: list[Problem] = []
+    for name, found in rows.items():
+        check = _resolve(name)
+        assert isinstance(check, RowsCheck), name
+        out.extend(check.judge(found, settings))
+    return out
+
+
+def whole_checks(practice: Practice) -> list[Problem]:
+    """The checks of git history (they read no record: an opened practice will do)."""
+    return [p for name in WHOLE_CHECKS for p in _resolve(name)(practice)]
+
+
+def judge(timed: dict[str, Facts], now: dt.datetime, settings: Settings) -> list[Problem]:
     """The timed checks' problems at `now`."""
     out: list[Problem] = []
-    for name, facts in found.timed.items():
+    for name, facts in timed.items():
         check = _resolve(name)
         assert isinstance(check, TimedCheck), name
         out.extend(check.judge(facts, now, settings))
     return out
+
+
+def live(practice: Practice) -> list[Problem]:
+    """The checks that read no record (the templates)."""
+    return [p for name in LIVE_CHECKS for p in _resolve(name)(practice)]
 
 
 def choose(

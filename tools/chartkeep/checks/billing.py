@@ -7,14 +7,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 from chartkeep import billing
-from chartkeep.checks import Env
+from chartkeep.checks import Env, Rows, RowsCheck
 from chartkeep.model import GroupSession, ProgressNote, Record, Session
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.schema import UNBILLED_TYPES
-from chartkeep.settings import Payer
+from chartkeep.settings import Payer, Settings
 
 PSYCHOTHERAPY_KINDS = {"timed"}
 EVALUATIONS = ("90791", "90792")
@@ -251,63 +252,76 @@ def _repeat_evaluations(practice: Practice, evaluations: list[ProgressNote]) -> 
     return out
 
 
-_Timed = tuple[dt.time, dt.time, Session]  # a session's start, end, and the session
 _NOT_HELD = UNBILLED_TYPES | {"cancellation"}  # notes that hold no time of their own (not `billable`)
 
 
-def check_overlaps(practice: Practice) -> list[Problem]:
-    """One clinician cannot hold two sessions at once; a group session's member notes are one.
-
-    A session lies within its day (it ends after it starts, on its date), so only sessions of one
-    clinician and one day can overlap. Each such day is swept in order of start and end, against
-    the session that ends latest so far."""
-    days: dict[str, dict[dt.date, list[_Timed]]] = {}
+def _sessions(practice: Practice) -> Rows:
+    """Every session held, `(path, clinician, day, start, end, group, line of start)`: the day as
+    its ordinal and the times in seconds since midnight (plain numbers: cheap to cache)."""
+    out: Rows = []
     for session in (*practice.notes, *practice.groups):
         if isinstance(session, ProgressNote) and session.type in _NOT_HELD:
             continue
         start, end = session.start, session.end
         if start is None or end is None or end <= start:
             continue
-        by_day = days.setdefault(session.clinician, {})
-        if session.date in by_day:
-            by_day[session.date].append((start, end, session))
+        group = getattr(session, "group", None) or ""
+        out.append((session.path, session.clinician, session.date.toordinal(), _seconds(start), _seconds(end),
+                    group, session.line("start")))
+    return out
+
+
+def _judge_overlaps(rows: Rows, settings: Settings) -> list[Problem]:
+    """One clinician cannot hold two sessions at once; a group session's member notes are one.
+
+    A session lies within its day (it ends after it starts, on its date), so only sessions of one
+    clinician and one day can overlap. Each such day is swept in order of start, end and path,
+    against the session that ends latest so far."""
+    days: dict[tuple[str, int], Rows] = {}
+    for row in rows:
+        key = (row[1], row[2])
+        if key in days:
+            days[key].append(row)
         else:
-            by_day[session.date] = [(start, end, session)]
+            days[key] = [row]
     out = []
-    for by_day in days.values():
-        for day in sorted(by_day):
-            if len(by_day[day]) > 1:
-                out.extend(_overlaps(by_day[day]))
+    for sessions in days.values():
+        if len(sessions) > 1:
+            out.extend(_overlaps(sessions))
     return out
 
 
-def _overlaps(sessions: list[_Timed]) -> list[Problem]:
+def _overlaps(sessions: Rows) -> list[Problem]:
     """The overlaps among one clinician's sessions of one day."""
-    sessions.sort(key=itemgetter(0, 1))
+    sessions.sort(key=itemgetter(3, 4, 0))
     out = []
-    latest_start, latest_end, latest = sessions[0]
-    for start, end, session in sessions[1:]:
-        if start < latest_end and not _one_session(session, latest):
+    latest = sessions[0]
+    for session in sessions[1:]:
+        path, clinician, _, start, end, group, line = session
+        if start < latest[4] and not _one_session(session, latest):
             out.append(
-                problem("CK209", session.path, session.line("start"),
-                        f"{session.clinician} has another session {latest_start:%H:%M}–"
-                        f"{latest_end:%H:%M} that day ({latest.path}): fix the times")
+                problem("CK209", path, line,
+                        f"{clinician} has another session {_clock(latest[3])}–"
+                        f"{_clock(latest[4])} that day ({latest[0]}): fix the times")
             )
-        if end > latest_end:
-            latest_start, latest_end, latest = start, end, session
+        if end > latest[4]:
+            latest = session
     return out
 
 
-def _identity(session: Session) -> str:
-    """What makes two records one session: a group session and its member notes share one."""
-    group = getattr(session, "group", None)
-    return f"group:{group}:{session.starts_at()}" if group else session.path
+def _seconds(time: dt.time) -> int:
+    return time.hour * 3600 + time.minute * 60 + time.second
 
 
-def _one_session(a: Session, b: Session) -> bool:
-    """Whether two sessions of one day are one (their identities are equal): at once when they
-    name the same group and start, as a group session and its members' notes do."""
-    group = getattr(a, "group", None)
-    if group and group == getattr(b, "group", None) and a.start == b.start:
-        return True
-    return _identity(a) == _identity(b)
+def _clock(seconds: int) -> str:
+    """`HH:MM`, as `f"{time:%H:%M}"` shows the time `seconds` after midnight."""
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+
+
+def _one_session(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Whether two sessions of one day are one: the same record, or the same group starting at
+    the same time, as a group session and its members' notes are."""
+    return a[0] == b[0] or (a[5] != "" and a[5] == b[5] and a[3] == b[3])
+
+
+check_overlaps = RowsCheck("check_overlaps", _sessions, _judge_overlaps)

@@ -9,12 +9,13 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 
-from chartkeep.checks import Env, features
+from chartkeep.checks import Env, Rows, RowsCheck, features
 from chartkeep.model import ProgressNote, Record
 from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import COMMENT
 from chartkeep.schema import UNBILLED_TYPES
+from chartkeep.settings import Settings
 
 _VAGUE = re.compile(
     r"\b(?:seem(?:s|ed)?|appear(?:s|ed)?)\s+(?:to\s+(?:be|feel)\s+)?(?:a\s+bit\s+|kind\s+of\s+|very\s+|really\s+|quite\s+)?"
@@ -60,18 +61,25 @@ def local(record: Record, env: Env) -> list[Problem]:
 
 
 def check_quality(practice: Practice) -> list[Problem]:
-    by_type: dict[str, list[tuple[ProgressNote, int]]] = defaultdict(list)
+    """Each note against the client's previous one: cloned notes."""
     billable: list[tuple[ProgressNote, str, bytes]] = []  # group notes left out
     features_of = practice.features
-    for note in practice.notes:  # each note and its features read once, for both checks
-        found = features_of.get(note.path)
-        if found is None:
-            found = features(note)
+    for note in practice.notes:
         kind = note.type
-        by_type[kind].append((note, found.chars))
         if kind not in UNBILLED_TYPES and kind != "group":  # `note.billable`
-            billable.append((note, note.client, found.sentences))
-    return [*_lengths(by_type), *_clones(billable)]
+            found = features_of.get(note.path)
+            billable.append((note, note.client, (found if found is not None else features(note)).sentences))
+    return _clones(billable)
+
+
+def _sizes(practice: Practice) -> Rows:
+    """Each note's `(path, type, length in characters)`."""
+    features_of = practice.features
+    out: Rows = []
+    for note in practice.notes:
+        found = features_of.get(note.path)
+        out.append((note.path, note.type, (found if found is not None else features(note)).chars))
+    return out
 
 
 def _clinical_text(note: ProgressNote) -> str:
@@ -129,26 +137,32 @@ def _places(start: re.Pattern[str], text: str) -> Iterator[int]:
 _FINGERPRINT_SIZE = array("I").itemsize  # how `Features.sentences` packs each fingerprint
 
 
-def _lengths(by_type: dict[str, list[tuple[ProgressNote, int]]]) -> list[Problem]:
+def _judge_lengths(rows: Rows, settings: Settings) -> list[Problem]:
     """Notes far longer or shorter than the practice's usual note of their type."""
+    by_type: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for path, kind, size in rows:
+        by_type[kind].append((path, size))
     out = []
-    for sized in by_type.values():
+    for kind, sized in by_type.items():
         if len(sized) < MIN_NOTES_FOR_LENGTH:
             continue
         usual = _median([size for _, size in sized])  # one size per note: each path is one note
         if usual <= 0:
             continue
-        for note, size in sized:
+        for path, size in sized:
             if size > usual * LONG_FACTOR:
-                out.append(problem("CK702", note.path, 1,
+                out.append(problem("CK702", path, 1,
                                    f"{size} characters, over {LONG_FACTOR:g}× this practice's usual "
-                                   f"{note.type} note ({int(usual)}): keep to what the session needs; "
+                                   f"{kind} note ({int(usual)}): keep to what the session needs; "
                                    "process material belongs in a psychotherapy note"))
             elif size < usual * SHORT_FACTOR:
-                out.append(problem("CK702", note.path, 1,
+                out.append(problem("CK702", path, 1,
                                    f"{size} characters, under a quarter of this practice's usual "
-                                   f"{note.type} note ({int(usual)}): is anything missing?"))
+                                   f"{kind} note ({int(usual)}): is anything missing?"))
     return out
+
+
+check_lengths = RowsCheck("check_lengths", _sizes, _judge_lengths)
 
 
 def _median(values: list[int]) -> float:

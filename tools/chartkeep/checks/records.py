@@ -100,25 +100,25 @@ def _records(practice: Practice) -> list[Problem]:
 
 
 def _future_dates(practice: Practice) -> Facts:
-    """Dates of birth and record dates after today, `(code, path, line, date)`: only those, as a
+    """Dates of birth and record dates after today, `(path, code, line, date)`: only those, as a
     date that has come cannot be in the future again."""
     today = practice.today
     out: Facts = []
     for record in practice.records:
         if isinstance(record, Client):
             if record.dob is not None and record.dob > today:
-                out.append(("CK107", record.path, record.line("dob"), record.dob))
+                out.append((record.path, "CK107", record.line("dob"), record.dob))
             continue
         day = getattr(record, "date", None)
         if day is not None and day > today:
-            out.append(("CK108", record.path, record.line("date"), day))
+            out.append((record.path, "CK108", record.line("date"), day))
     return out
 
 
 def _judge_future_dates(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
     today = now.date()
     out = []
-    for code, path, line, day in facts:
+    for path, code, line, day in facts:
         if day <= today:
             continue
         if code == "CK107":

@@ -112,8 +112,8 @@ def _late(practice: Practice) -> list[Problem]:
 
 
 def _deadlines(practice: Practice) -> Facts:
-    """What waits for a signature: unsigned records `("CK501", path, 1, due)` and supervised
-    clinicians' signed ones without a co-signature `("CK507", path, line, due, clinician)`."""
+    """What waits for a signature: unsigned records `(path, "CK501", 1, due)` and supervised
+    clinicians' signed ones without a co-signature `(path, "CK507", line, due, clinician)`."""
     settings = practice.settings
     deadline = dt.timedelta(hours=settings.note_deadline_hours)
     supervised = {key for key, c in settings.clinicians.items() if c.supervisor}
@@ -121,18 +121,18 @@ def _deadlines(practice: Practice) -> Facts:
     for record, done in _all_completed(practice):
         signed = record.signed
         if signed is None:
-            out.append(("CK501", record.path, 1, done + deadline))
+            out.append((record.path, "CK501", 1, done + deadline))
         elif supervised and record.cosigned is None:
             author = getattr(record, "clinician", "") or ""
             if author in supervised:
-                out.append(("CK507", record.path, record.line("signed"), done + deadline, author))
+                out.append((record.path, "CK507", record.line("signed"), done + deadline, author))
     return out
 
 
 def _judge_deadlines(facts: Facts, now: dt.datetime, settings: Settings) -> list[Problem]:
     out: list[Problem] = []
     hours = settings.note_deadline_hours
-    for code, path, line, due, *author in facts:
+    for path, code, line, due, *author in facts:
         if now <= due:
             continue
         if code == "CK501":
