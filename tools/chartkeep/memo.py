@@ -25,14 +25,17 @@ import hashlib
 import os
 import pickle
 import subprocess
+from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from chartkeep.cache import cache_dir, cache_key
 from chartkeep.checks import (
     EXTRA_CHECKS,
     PRACTICE_CHECKS,
     Findings,
+    Rows,
     findings,
     judge,
     judge_rows,
@@ -55,8 +58,11 @@ from chartkeep.practice import (
 from chartkeep.problems import Problem
 from chartkeep.templates import template_dirs
 
-MEMO_FORMAT = 2
+MEMO_FORMAT = 3
 _MEMO_FILE = "findings.pickle"
+_DETAIL_FILE = "findings-detail.pickle"
+_NO_STAT = (-1, -1)
+T = TypeVar("T")
 # What the practice checks run besides the record checks' code (already in `cache_key`).
 _SOURCES = ("history.py", "layout.py", "memo.py")
 # Past this many changed files, checking them client by client costs more than a whole check.
@@ -65,14 +71,23 @@ MAX_CHANGED = 200
 
 @dataclass(frozen=True)
 class Memo:
-    """Findings with what they were found from (plain data, pickled)."""
+    """Findings with what they were found from (plain data, pickled). What a warm check needs
+    is kept apart from what only checking a few clients again needs (`Detail`): each file's
+    stat data and unit, and the rows of the checks across clients, ten times its size."""
 
     basis: str
     made: dt.datetime
     head: bytes
-    files: dict[str, Stat]
+    files: bytes  # `_files_key`
+    found: Findings  # without the rows
+
+
+@dataclass(frozen=True)
+class Detail:
+    files: bytes  # the `Memo` it goes with
+    stats: dict[str, Stat]
     units: dict[str, str]
-    found: Findings
+    rows: dict[str, Rows]
 
 
 def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | None = None) -> tuple[
@@ -89,19 +104,32 @@ def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | 
         fill_practice(practice, list(files), stats=files, jobs=jobs)
         found = _found(practice, opened)
     else:
-        basis, head = _basis(practice), _head(root)
-        memo = _load(store, basis, practice.now)
-        if memo is not None and memo.files == files and memo.head == head:
+        basis, head, key = _basis(practice), _head(root), _files_key(files)
+        memo = _load(store / _MEMO_FILE, Memo)
+        if memo is not None and (memo.basis != basis or memo.made > practice.now):
+            memo = None  # findings are reused forward in time only: see the module's docstring
+        if memo is not None and memo.files == key and memo.head == head:
             found = memo.found
         else:
-            fresh = _refreshed(practice, opened, memo, files, jobs) if memo is not None else None
+            detail = _load(store / _DETAIL_FILE, Detail) if memo is not None else None
+            fresh = None
+            if memo is not None and detail is not None and detail.files == memo.files:
+                fresh = _refreshed(practice, opened, memo.found, detail, files, jobs)
             if fresh is None:
                 fill_practice(practice, list(files), stats=files, jobs=jobs)
                 fresh = (_found(practice, opened), units(practice))
             found = fresh[0]
-            _save(store, Memo(basis, practice.now, head, files, fresh[1], found))
+            _save(store, Memo(basis, practice.now, head, key, replace(found, rows={})),
+                  Detail(key, files, fresh[1], found.rows))
     timed = judge(found.timed, practice.now, practice.settings)
     return practice, [*opened, *found.all_problems(), *timed, *live(practice)]
+
+
+def _files_key(files: dict[str, Stat]) -> bytes:
+    """A digest of every record file's path, mtime and size."""
+    digest = hashlib.sha256("\0".join(files).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", [n for stat in files.values() for n in (stat or _NO_STAT)]).tobytes())
+    return digest.digest()
 
 
 def _found(practice: Practice, opened: list[Problem], *, whole: bool = True) -> Findings:
@@ -113,20 +141,21 @@ def _found(practice: Practice, opened: list[Problem], *, whole: bool = True) -> 
 
 
 def _refreshed(
-    practice: Practice, opened: list[Problem], memo: Memo, files: dict[str, Stat], jobs: int | None
+    practice: Practice, opened: list[Problem], old: Findings, detail: Detail, files: dict[str, Stat],
+    jobs: int | None,
 ) -> tuple[Findings, dict[str, str]] | None:
     """The findings after a few note files changed: the units they were and are in checked again
     (with every face sheet and plan), the rest kept. None when a face sheet or plan changed, or
     too many files did: then the whole practice is checked."""
-    changed = {p for p, stat in files.items() if memo.files.get(p, False) != stat}
-    changed.update(p for p in memo.files if p not in files)
+    changed = {p for p, stat in files.items() if detail.stats.get(p, False) != stat}
+    changed.update(p for p in detail.stats if p not in files)
     if len(changed) > MAX_CHANGED or any(is_context_file(p) for p in changed):
         return None
     present = [p for p in changed if p in files]
     probe = replace(practice, records=[], raws=[], problems=[], features={})  # the changed files alone
     add_parsed(probe, (parsed for _, parsed in parse_paths(str(practice.root), present, _env(practice))))
-    affected = {memo.units[p] for p in changed if p in memo.units} | set(units(probe).values())
-    wanted = {p for p, unit in memo.units.items() if unit in affected}
+    affected = {detail.units[p] for p in changed if p in detail.units} | set(units(probe).values())
+    wanted = {p for p, unit in detail.units.items() if unit in affected}
     fill_practice(practice, [p for p in files if is_context_file(p) or p in changed or p in wanted],
                   stats=files, jobs=jobs, complete=False)
     now_in = units(practice)
@@ -134,16 +163,15 @@ def _refreshed(
     mine = {p for p, unit in now_in.items() if unit in affected}
 
     def kept(path: str) -> bool:
-        return memo.units.get(path) not in affected
+        return detail.units.get(path) not in affected
 
-    old = memo.found
     problems = [p for p in old.problems if kept(p.path)]
     problems.extend(p for p in new.problems if p.path in mine)
     timed = {name: [f for f in facts if kept(f[0])] + [f for f in new.timed.get(name, ()) if f[0] in mine]
              for name, facts in old.timed.items()}
     rows = {name: [r for r in found if kept(r[0])] + [r for r in new.rows.get(name, ()) if r[0] in mine]
-            for name, found in old.rows.items()}
-    unit_of = {p: unit for p, unit in memo.units.items() if p in files and unit not in affected}
+            for name, found in detail.rows.items()}
+    unit_of = {p: unit for p, unit in detail.units.items() if p in files and unit not in affected}
     unit_of.update((p, unit) for p, unit in now_in.items() if unit in affected)
     across = judge_rows(rows, practice.settings)
     return Findings(problems, timed, rows, across, whole_checks(practice)), unit_of
@@ -183,23 +211,22 @@ def _head(root: Path) -> bytes:
     return result.stdout.strip()
 
 
-def _load(store: Path, basis: str, now: dt.datetime) -> Memo | None:
-    """The cached findings for `basis`, when they were made at or before `now`."""
+def _load(path: Path, kind: type[T]) -> T | None:
     try:
-        with (store / _MEMO_FILE).open("rb") as handle:
-            memo = pickle.load(handle)
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged or foreign file only makes this run slower
         return None
-    if not isinstance(memo, Memo) or memo.basis != basis or memo.made > now:
-        return None
-    return memo
+    return found if isinstance(found, kind) else None
 
 
-def _save(store: Path, memo: Memo) -> None:
+def _save(store: Path, memo: Memo, detail: Detail) -> None:
+    """The detail first: a memo is only used with the detail written for it."""
     try:
         store.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write(store / _MEMO_FILE, pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        for name, data in ((_DETAIL_FILE, detail), (_MEMO_FILE, memo)):
+            atomic_write(store / name, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
     except OSError:
         pass  # a read-only .git still gets its notes checked
