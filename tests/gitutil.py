@@ -92,3 +92,11 @@ def chartkeep(
     if check and result.returncode != 0:
         raise AssertionError(f"chartkeep {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> None:
+    """Write each file (practice-relative name: bytes), making its folders."""
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

@@ -12,7 +12,7 @@ import pytest
 from chartkeep.gitcrypt import looks_encrypted
 from chartkeep.gitcrypt.state import LOCKED, UNLOCKED, lock_state
 
-from tests.gitutil import chartkeep, commit_all, git, git_env, git_out, init_repo, set_user
+from tests.gitutil import chartkeep, commit_all, git, git_env, git_out, init_repo, set_user, write_files
 
 if shutil.which("git-crypt") is None:  # the oracle must never be skipped
     raise RuntimeError("git-crypt is not installed: run `make system-deps`")
@@ -27,13 +27,6 @@ FILES: dict[str, bytes] = {
     "private/C0001/process.md": b"Private process note about " + CANARY + b".\n",
     "README.txt": b"not protected\n",
 }
-
-
-def write_files(root: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
 
 
 def assert_files(root: Path, files: dict[str, bytes]) -> None:
@@ -471,11 +464,11 @@ def test_unlock_interrupted_then_rerun(tmp_path: Path, monkeypatch: pytest.Monke
         copy = clone(root, tmp_path / f"copy{len(options)}", *options)
         written: list[str] = []
 
-        def filling_up(path: str, data: bytes, mode: int, written: list[str] = written) -> None:
+        def filling_up(path: str, data: bytes, mode: int, written: list[str] = written) -> os.stat_result:
             if len(written) == 4:
                 raise OSError(28, "No space left on device")
             written.append(path)
-            real_write(path, data, mode)
+            return real_write(path, data, mode)
 
         monkeypatch.setattr(checkout, "_write_file", filling_up)
         assert cli.main(["unlock", "--practice", str(copy), str(tmp_path / "k")]) != 0

@@ -12,8 +12,6 @@ from pathlib import Path
 from chartkeep.gitcrypt import attribute_name, looks_encrypted
 from chartkeep.layout import NOTES_DIR, PROTECTED_DIRS
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
 
 def is_protected(path: str, filter_attr: str) -> bool:
     return path.split("/", 1)[0] in PROTECTED_DIRS or filter_attr.startswith("git-crypt")
@@ -33,7 +31,7 @@ def refuse_plaintext(root: Path) -> list[str]:
         "-z",
         "--no-renames",
         "--diff-filter=d",
-        "HEAD" if has_head else EMPTY_TREE,
+        "HEAD" if has_head else _empty_tree(repo.root),
     ).stdout
     changed = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
     entries = [e for e in index_entries(repo, changed) if is_protected(e.path, e.filter)]
@@ -57,3 +55,10 @@ def refuse_plaintext(root: Path) -> list[str]:
                 "`chartkeep unlock KEYFILE`, then `git add` it again."
             )
     return messages
+
+
+def _empty_tree(root: Path) -> str:
+    """The id of the empty tree in the repository's object format (SHA-1 or SHA-256)."""
+    from chartkeep.gitcrypt.repo import git
+
+    return git(root, "hash-object", "-t", "tree", "--stdin", stdin=b"").stdout.decode().strip()

@@ -345,10 +345,18 @@ def rewrite_work_tree(
     )
 
 
-def has_no_index(repo: Repo) -> bool:
+def index_path(repo: Repo) -> Path:
+    """Where git keeps the index of this work tree (`.git/index`, a linked worktree's own, or
+    $GIT_INDEX_FILE)."""
+    out = git(repo.root, "rev-parse", "--git-path", "index").stdout.rstrip(b"\n")
+    path = Path(os.fsdecode(out))
+    return path if path.is_absolute() else repo.root / path
+
+
+def has_no_index(repo: Repo, index: Path | None = None) -> bool:
     """True for a `git clone --no-checkout` (or an interrupted first checkout): a commit, but
-    no index file yet."""
-    if (repo.git_dir / "index").exists():
+    no index file yet (at `index`, by default where git keeps it)."""
+    if (index or index_path(repo)).exists():
         return False
     return git(repo.root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
 

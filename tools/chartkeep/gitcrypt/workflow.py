@@ -35,6 +35,7 @@ from chartkeep.gitcrypt.repo import (
     git,
     has_no_index,
     index_entries,
+    index_path,
     rewrite_work_tree,
     sample_encrypted_blobs,
     untracked_paths,
@@ -173,7 +174,8 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
     # A `git clone --no-checkout` has no index yet: its first checkout is built in an index aside
     # (`first_index`) that replaces the real one only at the end, so an interrupted unlock is
     # still a first checkout when run again. Files in its work tree can only come from such a run.
-    fresh = has_no_index(repo) and (resuming or work_tree_is_empty(repo))
+    index = index_path(repo)
+    fresh = has_no_index(repo, index) and (resuming or work_tree_is_empty(repo))
     first_index = repo.git_dir / "chartkeep" / "unlock-index"
     index_env = None
     if fresh:
@@ -211,12 +213,11 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
     key_entries = {attribute_name(key.name): key.latest for _, key in keys}
     done = None
     if entries or fresh:
-        done = decrypt_work_tree(repo, entries, key_entries, index_file=first_index if fresh else None)
+        aside = first_index if fresh else None
+        done = decrypt_work_tree(repo, entries, key_entries, index, first_index=aside)
     if done is not None:
         unreadable = list(done.unreadable)
-        if fresh:
-            os.replace(first_index, repo.git_dir / "index")
-    elif paths or fresh:  # an index GitPython cannot read: check out through the filter instead
+    elif paths or fresh:  # an index not written back here (version 4, split, sparse): let git do it
         with private_tempdir("chartkeep-unlock-") as tmp:
             log = tmp / "unreadable"
             env = {**os.environ, KEEP_UNREADABLE_ENV: str(log)}
