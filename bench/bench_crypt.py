@@ -14,7 +14,6 @@ import json
 import os
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -125,16 +124,24 @@ def write_notes(root: Path, size: int, seed: int = 7) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def _median(command: str, cwd: Path, reset: str) -> tuple[float, float, float, str]:
-    """Median wall seconds, max peak RSS, median CPU seconds over RUNS runs; and the command."""
-    times, peaks, cpus = [], [], []
+def _medians(commands: dict[str, str], cwd: Path, reset: dict[str, str]) -> dict[str, tuple[float, float, float, str]]:
+    """For each named command: median wall seconds, max peak RSS, median CPU seconds over RUNS
+    runs, and the command. The commands take turns (one run of each, RUNS times), so a machine
+    that slows down or speeds up part way through affects each of them alike."""
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for _ in range(RUNS):
-        _sh(reset, cwd)
-        seconds, peak, cpu = _timed(command, cwd)
-        times.append(seconds)
-        peaks.append(peak)
-        cpus.append(cpu)
-    return statistics.median(times), max(peaks), statistics.median(cpus), command
+        for name, command in commands.items():
+            _sh(reset[name], cwd)
+            times[name].append(_timed(command, cwd))
+    return {
+        name: (
+            statistics.median(t[0] for t in runs),
+            max(t[1] for t in runs),
+            statistics.median(t[2] for t in runs),
+            commands[name],
+        )
+        for name, runs in times.items()
+    }
 
 
 def run(size: int = 5000) -> list[dict[str, object]]:
@@ -154,21 +161,19 @@ def run(size: int = 5000) -> list[dict[str, object]]:
             write_notes(origin, size)
             _sh("git add -A && git commit -q --no-verify -m notes", origin)
 
-        # `sync` after each reset: deleting thousands of files leaves the disk journal busy, which
-        # slowed whatever ran next (every variant alike) by up to several times here
-        wipe = f"rm -rf {clone} && sync"
-        results = {
-            "clone_plain": _median(f"git clone -q {plain} {clone}", tmp, wipe),
-            "clone_gc": _median(f"git clone -q {enc} {clone} && cd {clone} && {gc} unlock {key}", tmp, wipe),
-            "clone_ck": _median(
-                f"git clone -q {enc} {clone} && {ck} unlock --practice {clone} {key}", tmp, wipe
-            ),
-            "clone_ck_nc": _median(
-                f"git clone -q --no-checkout {enc} {clone} && {ck} unlock --practice {clone} {key}",
-                tmp,
-                wipe,
-            ),
+        # Before each run the last clone is moved aside, not deleted: ext4 allocates inodes slowly
+        # just after thousands of files are deleted, which slowed whatever ran next by up to
+        # several times here. What was moved aside is deleted at the end, outside any timing.
+        aside = tmp / "aside"
+        aside.mkdir()
+        wipe = f"if [ -e {clone} ]; then mv {clone} $(mktemp -d -p {aside}); fi && sync"
+        commands = {
+            "clone_plain": f"git clone -q {plain} {clone}",
+            "clone_gc": f"git clone -q {enc} {clone} && cd {clone} && {gc} unlock {key}",
+            "clone_ck": f"git clone -q {enc} {clone} && {ck} unlock --practice {clone} {key}",
+            "clone_ck_nc": f"git clone -q --no-checkout {enc} {clone} && {ck} unlock --practice {clone} {key}",
         }
+        results = _medians(commands, tmp, dict.fromkeys(commands, wipe))
 
         # `git add` of `size` new notes in a fresh repository of each kind (same key for both).
         fresh, staged = tmp / "fresh", tmp / "staged-notes"
@@ -179,11 +184,12 @@ def run(size: int = 5000) -> list[dict[str, object]]:
             "add_ck": f"git init -q && {ck} unlock --practice . {key} >/dev/null && cp {attributes} .",
             "add_gc": f"git init -q && {gc} unlock {key} && cp {attributes} .",
         }
-        for name, setup in setups.items():
-            reset = f"rm -rf {fresh} && mkdir {fresh} && cd {fresh} && {setup} && cp -r {staged}/notes . && sync"
-            seconds, peak, cpu, _ = _median(f"cd {fresh} && git add -A", tmp, reset)
+        move = f"if [ -e {fresh} ]; then mv {fresh} $(mktemp -d -p {aside}); fi"
+        resets = {name: f"{move} && mkdir {fresh} && cd {fresh} && {setup} && cp -r {staged}/notes . && sync"
+                  for name, setup in setups.items()}
+        added = _medians(dict.fromkeys(setups, f"cd {fresh} && git add -A"), tmp, resets)
+        for name, (seconds, peak, cpu, _) in added.items():
             results[name] = (seconds, peak, cpu, f"git add -A  # in a fresh repo with {size} notes")
-        shutil.rmtree(clone, ignore_errors=True)
 
     def row(what: str, key_: str, base: str) -> dict[str, object]:
         seconds, peak, cpu, command = results[key_]
