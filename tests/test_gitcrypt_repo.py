@@ -421,12 +421,18 @@ def _killing_filter(tmp_path: Path, after: int) -> dict[str, str]:
     }
 
 
-def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
+def _practice_of_notes(tmp_path: Path, count: int) -> tuple[Path, dict[str, bytes]]:
+    """A practice at tmp_path/p with `count` committed notes, its key exported to tmp_path/k."""
     root = new_practice(tmp_path / "p")
-    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(12)}
+    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(count)}
     write_files(root, notes)
     commit_all(root, "notes")
     chartkeep(root, "export-key", str(tmp_path / "k"))
+    return root, notes
+
+
+def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
+    root, notes = _practice_of_notes(tmp_path, 12)
     copy = clone(root, tmp_path / "copy")
     chartkeep(copy, "unlock", str(tmp_path / "k"))
     # killed during git's own checkout: git fails loudly, and a rerun completes
@@ -454,11 +460,7 @@ def test_unlock_interrupted_then_rerun(tmp_path: Path, monkeypatch: pytest.Monke
     from chartkeep import cli
     from chartkeep.gitcrypt import checkout
 
-    root = new_practice(tmp_path / "p")
-    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(12)}
-    write_files(root, notes)
-    commit_all(root, "notes")
-    chartkeep(root, "export-key", str(tmp_path / "k"))
+    root, notes = _practice_of_notes(tmp_path, 12)
     real_write = checkout._write_file
     for options in ((), ("--no-checkout",)):
         copy = clone(root, tmp_path / f"copy{len(options)}", *options)
@@ -482,11 +484,7 @@ def test_unlock_interrupted_then_rerun(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_unlock_while_the_index_is_locked_says_what_to_do(tmp_path: Path) -> None:
-    root = new_practice(tmp_path / "p")
-    notes = {f"notes/C{i:04d}/n.md": f"note {i}\n".encode() for i in range(3)}
-    write_files(root, notes)
-    commit_all(root, "notes")
-    chartkeep(root, "export-key", str(tmp_path / "k"))
+    root, notes = _practice_of_notes(tmp_path, 3)
     copy = clone(root, tmp_path / "copy")
     (copy / ".git/index.lock").write_bytes(b"")
     result = chartkeep(copy, "unlock", str(tmp_path / "k"), check=False)
