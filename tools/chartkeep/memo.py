@@ -73,7 +73,7 @@ MAX_CHANGED = 200
 class Memo:
     """Findings with what they were found from (plain data, pickled). What a warm check needs
     is kept apart from what only checking a few clients again needs (`Detail`): each file's
-    stat data and unit, and the rows of the checks across clients, ten times its size."""
+    stat data and unit, and the rows of the checks across clients, many times its size."""
 
     basis: str
     made: dt.datetime
@@ -84,6 +84,9 @@ class Memo:
 
 @dataclass(frozen=True)
 class Detail:
+    """What checking a few clients again needs: each record file's stat data and unit, and the
+    rows of the checks across clients (by check)."""
+
     files: bytes  # the `Memo` it goes with
     stats: dict[str, Stat]
     units: dict[str, str]
