@@ -14,7 +14,7 @@ import pytest
 from chartkeep.cache import cache_dir
 from chartkeep.checks import choose, run_checks
 from chartkeep.demo_data import LAST_DAY, generate
-from chartkeep.memo import check_practice
+from chartkeep.memo import check_files, check_practice
 from chartkeep.practice import load_practice
 from chartkeep.problems import Problem
 from chartkeep.templates import PACKAGE_TEMPLATES
@@ -241,3 +241,21 @@ def test_after_edits_only_the_edited_clients_are_checked_again(tmp_path: Path, s
     served, found = memoised(root, at)
     practice, _ = check_practice(root, as_of=at)
     assert len(practice.records) == 0 and found == fresh(root, at)
+
+
+def test_a_note_checked_alone_is_checked_as_in_the_whole_practice_once_findings_exist(practice: Path) -> None:
+    git(practice.parent, "init", "-q", str(practice))
+    note, other = practice / "notes/C0001/2026-02-26-soap.md", practice / "notes/C0002/2026-03-05-soap.md"
+    _set(note, "date", _field(other.read_text(), "date"))  # another client's session, under way
+    _set(note, "start", '"10:30"')
+    _set(note, "end", '"11:25"')
+    rel = "notes/C0001/2026-02-26-soap.md"
+    alone = check_files(practice, [rel])[1]  # no findings yet: face sheets and plans only
+    assert not any(p.code == "CK209" for p in alone)
+    whole = check_practice(practice)[1]
+    expected = [p for p in whole if p.path == rel]
+    assert any(p.code == "CK209" for p in expected)
+    _set(note, "service", '"90834"')  # edited since: brought up to date, client by client
+    practice_now, found = check_files(practice, [rel])
+    assert 0 < len(practice_now.records) and found == [p for p in check_practice(practice)[1] if p.path == rel]
+    assert any(p.code == "CK209" for p in found) and any(p.code == "CK201" for p in found)

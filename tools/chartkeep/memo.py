@@ -26,9 +26,10 @@ import os
 import pickle
 import subprocess
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from chartkeep.cache import cache_dir, cache_key
 from chartkeep.checks import (
@@ -36,6 +37,7 @@ from chartkeep.checks import (
     PRACTICE_CHECKS,
     Findings,
     Rows,
+    every_problem,
     findings,
     judge,
     judge_rows,
@@ -50,6 +52,7 @@ from chartkeep.practice import (
     Stat,
     add_parsed,
     fill_practice,
+    load_practice,
     make_env,
     open_practice,
     parse_paths,
@@ -93,17 +96,49 @@ class Detail:
     rows: dict[str, Rows]
 
 
-def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | None = None) -> tuple[
+def check_files(root: Path, paths: Sequence[str], *, as_of: dt.datetime | None = None) -> tuple[
     Practice, list[Problem]
 ]:
+    """The problems of these files (`chartkeep check FILE…`, `watch`), before any selection.
+
+    When a whole check has left its findings, they are brought up to date and give each file's
+    problems exactly as a whole check would (an overlap with another client's session too).
+    Otherwise the files are checked with every face sheet and plan only, which is quick but
+    cannot see the checks across clients."""
+    found = check_practice(root, as_of=as_of, cached_only=True)
+    if found is None:
+        practice = load_practice(root, paths=paths, as_of=as_of)
+        found = practice, every_problem(practice)
+    wanted = set(paths)
+    return found[0], [p for p in found[1] if p.path in wanted]
+
+
+@overload
+def check_practice(root: Path, *, as_of: dt.datetime | None = ..., jobs: int | None = ...) -> tuple[
+    Practice, list[Problem]
+]: ...
+
+
+@overload
+def check_practice(
+    root: Path, *, as_of: dt.datetime | None = ..., jobs: int | None = ..., cached_only: bool
+) -> tuple[Practice, list[Problem]] | None: ...
+
+
+def check_practice(
+    root: Path, *, as_of: dt.datetime | None = None, jobs: int | None = None, cached_only: bool = False
+) -> tuple[Practice, list[Problem]] | None:
     """The practice (opened; with the records read, if any were) and every problem found in it
-    at its moment, before any selection (`checks.choose`)."""
+    at its moment, before any selection (`checks.choose`). With `cached_only`, None when there
+    are no findings of an earlier whole check to start from."""
     practice = open_practice(root, as_of=as_of)
     opened = list(practice.problems)  # the settings' and templates': found afresh at every run
     files = scan(root)
     parsed = cache_dir(root)
     store = parsed.parent if parsed is not None else None
     if store is None:
+        if cached_only:
+            return None
         fill_practice(practice, list(files), stats=files, jobs=jobs)
         found = _found(practice, opened)
     else:
@@ -111,6 +146,8 @@ def check_practice(root: Path, *, as_of: dt.datetime | None = None, jobs: int | 
         memo = _load(store / _MEMO_FILE, Memo)
         if memo is not None and (memo.basis != basis or memo.made > practice.now):
             memo = None  # findings are reused forward in time only: see the module's docstring
+        if memo is None and cached_only:
+            return None
         if memo is not None and memo.files == key and memo.head == head:
             found = memo.found
         else:

@@ -63,12 +63,11 @@ def autosave_message(paths: Sequence[str]) -> str:
 
 def check_files(root: Path, rels: Sequence[str]) -> list[Any]:
     """The problems of these files, as `chartkeep check FILE…` reports them."""
-    from chartkeep.checks import run_checks
-    from chartkeep.practice import load_practice
+    from chartkeep.checks import choose
+    from chartkeep.memo import check_files as problems_of
 
-    practice = load_practice(root, paths=list(rels))
-    wanted = set(rels)
-    return [p for p in run_checks(practice) if p.path in wanted]
+    practice, found = problems_of(root, list(rels))
+    return choose(found, practice.settings)
 
 
 class SaveCollector:

@@ -242,10 +242,14 @@ def run_checks(
     strict: bool = False,
 ) -> list[Problem]:
     """What loading found (reading, schema, record checks) plus every practice check."""
+    return choose(every_problem(practice), practice.settings, lists=lists, select=select, strict=strict)
+
+
+def every_problem(practice: Practice) -> list[Problem]:
+    """What loading found plus every practice check, before any selection (`choose`)."""
     found = findings(practice)
-    problems = [*practice.problems, *found.all_problems(), *judge(found.timed, practice.now, practice.settings),
-                *live(practice)]
-    return choose(problems, practice.settings, lists=lists, select=select, strict=strict)
+    return [*practice.problems, *found.all_problems(), *judge(found.timed, practice.now, practice.settings),
+            *live(practice)]
 
 
 def findings(practice: Practice, *, whole: bool = True, across: bool = True) -> Findings:

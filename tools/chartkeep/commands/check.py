@@ -75,9 +75,8 @@ def run_check(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from chartkeep.checks import choose, run_checks
+    from chartkeep.checks import choose
     from chartkeep.layout import find_practice, safe_relative
-    from chartkeep.practice import load_practice
     from chartkeep.problems import has_errors, render
 
     root = find_practice(args.practice)
@@ -108,16 +107,13 @@ def run_check(args: argparse.Namespace) -> int:
                 f"--select {item!r} matches no check: use codes like CK201 or CK2, or a family "
                 f"({', '.join(FAMILIES.values())})"
             )
-    if wanted is None:  # the whole practice: findings cached for it as a whole
-        from chartkeep.memo import check_practice
+    from chartkeep.memo import check_files, check_practice
 
+    if wanted is None:  # the whole practice: findings cached for it as a whole
         practice, found = check_practice(root, as_of=as_of)
-        problems = choose(found, practice.settings, lists=[args.checks], select=select, strict=args.strict)
     else:
-        practice = load_practice(root, paths=wanted, as_of=as_of)
-        keep = set(wanted)
-        problems = [p for p in run_checks(practice, lists=[args.checks], select=select, strict=args.strict)
-                    if p.path in keep]
+        practice, found = check_files(root, wanted, as_of=as_of)
+    problems = choose(found, practice.settings, lists=[args.checks], select=select, strict=args.strict)
     shown = problems
     cwd = Path.cwd().resolve()
     if cwd != root:
