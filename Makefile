@@ -52,8 +52,8 @@ new-client: setup ## New face sheet: make new-client NAME="..." DOB=YYYY-MM-DD
 new-note: setup ## New note: make new-note CLIENT=C0001 TYPE=soap [DATE=YYYY-MM-DD]
 	$(CK) new-note --practice $(PRACTICE) $(CLIENT) $(TYPE) $(if $(DATE),--date $(DATE))
 
-new-group-note: setup ## Group session: make new-group-note GROUP=name CLIENTS=C0001,C0002
-	$(CK) new-group-note --practice $(PRACTICE) --group $(GROUP) --clients $(CLIENTS)
+new-group-note: setup ## Group session: make new-group-note GROUP=name CLIENTS=C0001,C0002 (asks for what is left out)
+	$(CK) new-group-note --practice $(PRACTICE) $(if $(GROUP),--group $(GROUP)) $(if $(CLIENTS),--clients $(CLIENTS))
 
 watch: setup ## Re-check notes as they are saved
 	$(CK) watch --practice $(PRACTICE)

@@ -240,24 +240,22 @@ def test_group_note_refuses_a_member_in_the_shared_text(root: Path) -> None:
     assert missing.returncode == 2 and "--clients" in missing.stderr
 
 
-def test_on_a_terminal_it_asks_for_what_is_missing(root: Path, editor: dict[str, str]) -> None:
-    """stdin and stdout a terminal: choose the client from the caseload and the type, then the
-    editor opens without CHARTKEEP_EDIT."""
+def on_a_terminal(root: Path, args: list[str], answers: list[tuple[bytes, bytes]],
+                  env: dict[str, str]) -> tuple[int, str]:
+    """Run chartkeep with a pseudo-terminal as stdin and stdout, answering each prompt as it
+    appears; its exit status and everything it printed."""
     import os
     import pty
     import select
     import subprocess
     import time
 
-    from tests.gitutil import git_env
-
     master, slave = pty.openpty()
-    env = git_env(**{**editor, "CHARTKEEP_EDIT": ""})
-    process = subprocess.Popen([sys.executable, "-m", "chartkeep", "new-note"], cwd=root,
+    process = subprocess.Popen([sys.executable, "-m", "chartkeep", *args], cwd=root,
                                stdin=slave, stdout=slave, stderr=slave, env=env)
     os.close(slave)
     output = b""
-    answers = [(b"Client (number or name): ", b"3\n"), (b"Note type (number or name): ", b"birp\n")]
+    answers = list(answers)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.1)
@@ -275,8 +273,36 @@ def test_on_a_terminal_it_asks_for_what_is_missing(root: Path, editor: dict[str,
             break
     process.wait(timeout=10)
     os.close(master)
-    text = output.decode()
-    assert process.returncode == 0, text
+    return process.returncode, output.decode()
+
+
+def test_on_a_terminal_it_asks_for_what_is_missing(root: Path, editor: dict[str, str]) -> None:
+    """stdin and stdout a terminal: choose the client from the caseload and the type, then the
+    editor opens without CHARTKEEP_EDIT."""
+    from tests.gitutil import git_env
+
+    env = git_env(**{**editor, "CHARTKEEP_EDIT": ""})
+    answers = [(b"Client (number or name): ", b"3\n"), (b"Note type (number or name): ", b"birp\n")]
+    returncode, text = on_a_terminal(root, ["new-note"], answers, env)
+    assert returncode == 0, text
     assert "C0004" in text and "C0002" not in text and "Johnny" not in text
     assert f"notes/C0004/{TODAY}-birp.md" in text
     assert Path(editor["FAKE_MARKER"]).read_text().strip().endswith(f"C0004/{TODAY}-birp.md")
+
+
+def test_on_a_terminal_a_group_note_asks_for_the_group_and_offers_its_last_members(root: Path) -> None:
+    from tests.gitutil import git_env
+
+    first = run_ck(root, "new-group-note", "--group", "tue", "--clients", "C0001,C0003", "--date",
+                   "2026-11-03", "--no-edit")
+    assert first.returncode == 0, first.stderr
+    env = git_env(CHARTKEEP_EDIT="0")
+    group, members = (b"Group (number or name): ", b"1\n"), (b"Members present, comma-separated [C0001,C0003]: ", b"\n")
+    returncode, text = on_a_terminal(root, ["new-group-note", "--no-edit"], [group, members], env)
+    assert returncode == 0, text
+    assert "notes/groups/tue/" in text and "active clients:" in text
+    written = sorted((root / "notes" / "groups" / "tue").glob("*-group.md"))
+    assert len(written) == 2 and "members: [C0001, C0003]" in written[-1].read_text()
+    assert len(list((root / "notes").glob("C000[13]/*-group.md"))) == 4
+    refused = run_ck(root, "new-group-note")  # no terminal: what to name, and the groups there are
+    assert refused.returncode == 2 and "groups: tue" in refused.stderr and "--clients" in refused.stderr

@@ -71,12 +71,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Write notes/groups/GROUP/DATE-group.md (theme, interventions, members) and "
         "for each client notes/CLIENT/DATE-group.md (type: group, service 90853), the shared "
         "sections filled from --theme/--interventions and each member's own '## Notes' left to "
-        "write. No member's note names another member. Example: chartkeep new-group-note "
+        "write. No member's note names another member. On a terminal, a group or members left out "
+        "are asked for (the group's last members offered). Example: chartkeep new-group-note "
         "--group tuesday-anxiety --clients C0001,C0002 --theme 'Coping with worry'",
     )
     practice_option(group)
-    group.add_argument("--group", metavar="NAME", help="group id: lower-case letters, digits, '-'")
-    group.add_argument("--clients", metavar="CODES", help="members present, comma-separated codes")
+    group.add_argument("--group", metavar="NAME", help="group id: lower-case letters, digits, '-' (asked if left out)")
+    group.add_argument("--clients", metavar="CODES", help="members present, comma-separated codes (asked if left out)")
     group.add_argument("--date", metavar="YYYY-MM-DD", help="date of the session (default today)")
     group.add_argument("--start", metavar="HH:MM", help="start time, 24-hour")
     group.add_argument("--end", metavar="HH:MM", help="end time, 24-hour")
@@ -197,20 +198,18 @@ def run_new_group_note(args: argparse.Namespace) -> int:
     from chartkeep.errors import UsageError
 
     root, settings, today = _open_practice(args.practice)
-    if not args.group or not args.clients or not args.clients.strip(" ,"):
-        raise UsageError(
-            "name the group and the members present: chartkeep new-group-note --group NAME "
-            "--clients C0001,C0002\n  active clients: "
-            + (", ".join(active_caseload(root, settings)) or "none")
-        )
-    group = args.group
+    group, clients = args.group, args.clients
+    if not group or not clients or not clients.strip(" ,"):
+        group, clients = _ask_group(root, settings, group, clients)
+    if not group or not clients or not clients.strip(" ,"):
+        raise UsageError("no group or no members named; nothing was written")
     pattern = settings.code_pattern()
     if not scaffold.GROUP_NAME.fullmatch(group) or pattern.search(group.upper()):
         raise UsageError(
             f"--group {group!r}: use lower-case letters, digits and '-' (e.g. tuesday-anxiety), "
             "and no client code"
         )
-    members = [c.strip() for c in args.clients.split(",") if c.strip()]
+    members = [c.strip() for c in clients.split(",") if c.strip()]
     if len(set(members)) != len(members):
         raise UsageError("--clients lists a client twice")
     day = _parse_day(args.date, today)
@@ -553,6 +552,46 @@ def _ask_note(
     if note_type is None:
         note_type = _choose("Note type", types)
     return client, note_type.lower()
+
+
+def _ask_group(root: Path, settings: Any, group: str | None, clients: str | None) -> tuple[str | None, str | None]:
+    """Ask on a terminal for the group and the members present, offering the group's last
+    session's members; without one, exit 2 saying what to name."""
+    from chartkeep import scaffold
+    from chartkeep.errors import UsageError
+    from chartkeep.layout import GROUPS_DIR, NOTES_DIR
+
+    folder = root / NOTES_DIR / GROUPS_DIR
+    groups = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if folder.is_dir() else []
+    caseload = ", ".join(active_caseload(root, settings)) or "none"
+    if not is_terminal():
+        raise UsageError(
+            "name the group and the members present: chartkeep new-group-note --group NAME "
+            f"--clients C0001,C0002\n  groups: {', '.join(groups) or 'none yet'}\n  active clients: {caseload}"
+        )
+    if not group:
+        group = _choose("Group", groups) if groups else _prompt("Group name (e.g. tuesday-anxiety): ")
+    if not clients or not clients.strip(" ,"):
+        last = _last_members(folder / group) if group and scaffold.GROUP_NAME.fullmatch(group) else []
+        print(f"  active clients: {caseload}")
+        offered = f" [{','.join(last)}]" if last else ""
+        clients = _prompt(f"Members present, comma-separated{offered}: ") or ",".join(last)
+    return group, clients
+
+
+def _last_members(folder: Path) -> list[str]:
+    """The members of a group's latest session record (none when it has none or is unreadable)."""
+    from chartkeep.reader import read_record
+
+    sessions = sorted(folder.glob("*-group.md"))
+    if not sessions:
+        return []
+    try:
+        members = read_record(sessions[-1].name, sessions[-1].read_bytes()).meta.get("members")
+    except OSError:
+        return []
+    return [str(code) for code in members] if isinstance(members, list) else []
 
 
 def _choose(what: str, choices: list[str]) -> str:
