@@ -227,8 +227,10 @@ def _basis(practice: Practice) -> str:
         if folder.is_dir():
             digest.update(repr(sorted(_stat(path) for path in folder.glob("*.md"))).encode(
                 "utf-8", "surrogateescape"))
-    signers = root / ALLOWED_SIGNERS
-    digest.update(signers.read_bytes() if signers.is_file() else b"-")
+    try:
+        digest.update((root / ALLOWED_SIGNERS).read_bytes())
+    except OSError:  # none (or unreadable: the check of signatures says so)
+        digest.update(b"-")
     return digest.hexdigest()
 
 
@@ -237,7 +239,10 @@ def _env(practice: Practice):  # type: ignore[no-untyped-def]
 
 
 def _stat(path: Path) -> tuple[str, int, int]:
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError:  # gone since it was listed, or unreadable: the templates' own check says so
+        return path.name, -1, -1
     return path.name, info.st_mtime_ns, info.st_size
 
 

@@ -562,8 +562,10 @@ def _ask_group(root: Path, settings: Any, group: str | None, clients: str | None
     from chartkeep.layout import GROUPS_DIR, NOTES_DIR
 
     folder = root / NOTES_DIR / GROUPS_DIR
-    groups = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    try:
+        groups = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:  # no groups yet (or an unreadable folder: writing there says why)
+        groups = []
     caseload = ", ".join(active_caseload(root, settings)) or "none"
     if not is_terminal():
         raise UsageError(

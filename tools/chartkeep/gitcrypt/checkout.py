@@ -112,8 +112,8 @@ def _write_plaintext(
     written: list[str] = []
     unreadable: list[tuple[str, str]] = []
     _make_folders(root, [entry.path for entry, _ in todo])
-    # Decrypting about a megabyte, then writing it, measured a fifth faster than alternating
-    # file by file (clone and unlock of 5,000 notes: 0.79 s against 1.0 s).
+    # About a megabyte is decrypted, then written, rather than alternating file by file: the
+    # writes then come in runs that the second writer thread can share (`_write_batch`).
     batch: list[tuple[str, IndexRecord, bytes]] = []
     size = 0
     blobs = stream_blobs(repo, [entry.blob for entry, _ in todo])
@@ -143,9 +143,9 @@ def _write_batch(
     """Write the files of `batch`; the paths written.
 
     A batch of SPLIT_AT files or more is written half by a second thread: creating a file is
-    mostly kernel work, done without the GIL, so two cores share it. Measured with 5,000 notes on
-    two cores: a third less time in all when ext4 allocates inodes slowly (just after as many files
-    were deleted, as between benchmark runs), the same time otherwise."""
+    mostly kernel work, done without the GIL, so two cores share it. It pays most when the file
+    system creates files slowly (ext4 just after thousands of files were deleted); the whole
+    unlock is measured by `python bench/bench_crypt.py --size 5000`."""
     if len(batch) < SPLIT_AT:
         failure = _write_files(root, batch, record_stat)
     else:
