@@ -181,7 +181,8 @@ def test_legacy_keys_and_key_names() -> None:
     legacy = bytes(range(96))
     assert parse(legacy).latest.aes_key == legacy[:32]
     assert validate_key_name("private") is None
-    for bad in ("", "default", "has space", "x" * 129, "dot.name"):
+    assert validate_key_name("a_B-9" + "x" * 123) is None  # 128 characters
+    for bad in ("", "default", "has space", "x" * 129, "dot.name", "café", "name\n"):
         assert validate_key_name(bad)
     assert "aes" not in repr(KEY).lower()  # key material never printed
 
@@ -214,7 +215,8 @@ def _responses(data: bytes) -> list[list[bytes | None]]:
 
 
 def test_filter_process_speaks_git_protocol(tmp_path: Path) -> None:
-    (tmp_path / "default").write_bytes(dump(KeyFile(None, (KEY,))))
+    (tmp_path / "git-crypt" / "keys").mkdir(parents=True)
+    (tmp_path / "git-crypt" / "keys" / "default").write_bytes(dump(KeyFile(None, (KEY,))))
     big = bytes(range(256)) * 1000  # several 64 KB packets
     good, bad = encrypt(KEY, big), bytearray(encrypt(KEY, b"note"))
     bad[-1] ^= 1
@@ -226,7 +228,6 @@ def test_filter_process_speaks_git_protocol(tmp_path: Path) -> None:
     )
     out, err = io.BytesIO(), io.BytesIO()
     keys = fp.Keys(None, git_dir=tmp_path)
-    keys.path = lambda: tmp_path / "default"  # type: ignore[method-assign]
     assert fp.serve(io.BytesIO(stdin), out, keys, stderr=err) == 0
     groups = _responses(out.getvalue())
     assert groups[0] == [b"git-filter-server\n", b"version=2\n", None]
@@ -240,6 +241,33 @@ def test_filter_process_speaks_git_protocol(tmp_path: Path) -> None:
     assert b"notes/bad.md" in err.getvalue() and b"tampered" in err.getvalue()
     assert groups[9] == [b"status=success\n", None]
     assert b"".join(p for p in groups[10] if p) == b"plain"
+
+
+def test_filter_process_started_by_hand_explains_itself(tmp_path: Path) -> None:
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "chartkeep.gitcrypt", "process"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "git closed the pipe before the handshake" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_each_key_encrypts_with_its_own_material() -> None:
+    """The per-key cipher state is cached; alternating keys must never mix them up."""
+    other = generate().latest
+    text = b"same note under two keys\n"
+    first, second = encrypt(KEY, text), encrypt(other, text)
+    assert first != second and encrypt(KEY, text) == first
+    assert decrypt(KEY, first) == text and decrypt(other, second) == text
+    for key, blob in ((KEY, second), (other, first)):
+        with pytest.raises(BlobError):
+            decrypt(key, blob)
 
 
 # --- lock state ----------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def test_init_makes_an_encrypted_practice(origin: tuple[Path, Path, Path]) -> No
     assert "process" in git_out(root, "config", "filter.git-crypt.process")
     assert "git-crypt" in git_out(root, "config", "filter.git-crypt.smudge")
     assert git(root, "config", "diff.git-crypt.cachetextconv", check=False).returncode == 1
+    assert git_out(root, "config", "core.looseCompression") == "0"  # ciphertext does not compress
     assert (root / ".git/hooks/pre-commit").stat().st_mode & 0o111
     for name in FILES:
         blob = stored_blob(root, f"HEAD:{name}")
@@ -130,6 +131,25 @@ def test_clone_unlock_lock_round_trip(origin: tuple[Path, Path, Path], tmp_path:
 
     chartkeep(copy, "unlock", str(default_key), str(private_key))
     assert_files(copy, FILES)
+
+
+def test_unlock_keeps_a_compression_level_the_user_chose(
+    origin: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    root, default_key, _ = origin
+    chosen = clone(root, tmp_path / "chosen")
+    git(chosen, "config", "core.looseCompression", "4")
+    chartkeep(chosen, "unlock", str(default_key))
+    assert git_out(chosen, "config", "core.looseCompression") == "4"
+    unset = clone(root, tmp_path / "unset")
+    chartkeep(unset, "unlock", str(default_key))
+    assert git_out(unset, "config", "core.looseCompression") == "0"
+    # git stores a note added at that level, as ciphertext that decrypts to what was written
+    name = "notes/C0009/2026-12-01-soap.md"
+    write_files(unset, {name: b"---\nclient: C0009\n---\nSession.\n"})
+    git(unset, "add", "notes")
+    assert looks_encrypted(stored_blob(unset, f":{name}"))
+    assert git(unset, "diff", "--cached", "--", name).stdout.count(b"+Session.") == 1
 
 
 def test_unlock_of_a_no_checkout_clone(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:

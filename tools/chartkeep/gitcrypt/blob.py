@@ -22,14 +22,28 @@ class BlobError(ValueError):
     """A blob that cannot be decrypted: tampered with, or encrypted with another key."""
 
 
+# Per key: the AES algorithm object and an HMAC keyed once, copied for each file. A filter
+# process encrypts thousands of files with one key, and setting these up is part of each file's cost.
+_PREPARED: dict[KeyEntry, tuple[algorithms.AES, hmac.HMAC]] = {}
+
+
+def _prepared(key: KeyEntry) -> tuple[algorithms.AES, hmac.HMAC]:
+    state = _PREPARED.get(key)
+    if state is None:
+        state = _PREPARED[key] = (algorithms.AES(key.aes_key), hmac.new(key.hmac_key, digestmod="sha1"))
+    return state
+
+
 def _ctr(key: KeyEntry, nonce: bytes, data: bytes) -> bytes:
-    cipher = Cipher(algorithms.AES(key.aes_key), modes.CTR(nonce + b"\0\0\0\0")).encryptor()
+    cipher = Cipher(_prepared(key)[0], modes.CTR(nonce + b"\0\0\0\0")).encryptor()
     return cipher.update(data) + cipher.finalize()
 
 
 def nonce_for(key: KeyEntry, plaintext: bytes) -> bytes:
     """The deterministic nonce of `plaintext`: HMAC-SHA1 truncated to 12 bytes."""
-    return hmac.digest(key.hmac_key, plaintext, "sha1")[:NONCE_LEN]
+    mac = _prepared(key)[1].copy()
+    mac.update(plaintext)
+    return mac.digest()[:NONCE_LEN]
 
 
 def encrypt(key: KeyEntry, plaintext: bytes) -> bytes:

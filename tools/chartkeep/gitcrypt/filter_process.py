@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from chartkeep.gitcrypt import key_file_name
+from chartkeep.gitcrypt import KEYS_SUBDIR, key_file_name
+from chartkeep.gitcrypt.blob import BlobError, clean, smudge
 from chartkeep.gitcrypt.keyfile import KeyEntry, KeyFileError, parse
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# git starts this process for every `git add`, `git commit` and checkout, so it imports little
+# (no pathlib or dataclasses): its start-up is paid on every one of them.
 
 MAX_PACKET_DATA = 65516
 FLUSH = b"0000"
@@ -98,25 +104,25 @@ class Keys:
         self._entry: KeyEntry | None = None
         self._loaded = False
 
-    def path(self) -> Path:
-        git_dir = self.git_dir
-        if git_dir is None:
+    def path(self) -> str:
+        if self.git_dir is not None:
+            git_dir = os.fspath(self.git_dir)
+        else:
             import subprocess
 
             out = subprocess.run(
                 ["git", "rev-parse", "--git-common-dir"], capture_output=True, check=True
             ).stdout
-            git_dir = Path(out.decode().strip()).resolve()
-        return git_dir / "git-crypt" / "keys" / key_file_name(self.key_name)
+            git_dir = os.path.realpath(out.decode().strip())
+        return os.path.join(git_dir, *KEYS_SUBDIR, key_file_name(self.key_name))
 
     def entry(self) -> KeyEntry | None:
         """The newest key entry, None when no key is installed; BlobError for a damaged key."""
-        from chartkeep.gitcrypt.blob import BlobError
-
         if not self._loaded:
             path = self.path()
             try:
-                self._entry = parse(path.read_bytes()).latest
+                with open(path, "rb") as handle:
+                    self._entry = parse(handle.read()).latest
             except FileNotFoundError:
                 self._entry = None
             except (OSError, KeyFileError) as error:
@@ -127,11 +133,12 @@ class Keys:
 
 def serve(stdin: BinaryIO, stdout: BinaryIO, keys: Keys, stderr: BinaryIO | None = None) -> int:
     """Answer git's requests until it closes the pipe."""
-    from chartkeep.gitcrypt.blob import BlobError, clean, smudge
-
     err = stderr if stderr is not None else sys.stderr.buffer
     unreadable_log = os.environ.get(KEEP_UNREADABLE_ENV)
-    handshake(stdin, stdout)
+    try:
+        handshake(stdin, stdout)
+    except EOFError:
+        raise ProtocolError("git closed the pipe before the handshake (this runs under git, not by hand)") from None
     while True:
         try:
             headers = read_text_list(stdin)

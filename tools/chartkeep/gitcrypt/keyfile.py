@@ -10,10 +10,11 @@ A legacy key (no preamble: 32-byte AES key then 64-byte HMAC key) is read too.
 
 from __future__ import annotations
 
-import re
-import secrets
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
+
+# git runs the filter process for every `git add` and `git commit`, so this module (which the
+# filter imports) keeps to cheap imports: no dataclasses, re or secrets at import time.
 
 PREAMBLE = b"\0GITCRYPTKEY"
 FORMAT_VERSION = 2
@@ -25,15 +26,14 @@ MAX_FIELD_LEN = 1 << 20
 HEADER_END, HEADER_KEY_NAME = 0, 1
 FIELD_END, FIELD_VERSION, FIELD_AES_KEY, FIELD_HMAC_KEY = 0, 1, 3, 5
 
-_KEY_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_KEY_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 class KeyFileError(ValueError):
     """A key file that is malformed, or needs a newer git-crypt than this format knows."""
 
 
-@dataclass(frozen=True)
-class KeyEntry:
+class KeyEntry(NamedTuple):
     """One version of a key: the AES-256 key and the HMAC-SHA1 key."""
 
     version: int
@@ -44,8 +44,7 @@ class KeyEntry:
         return f"KeyEntry(version={self.version})"
 
 
-@dataclass(frozen=True)
-class KeyFile:
+class KeyFile(NamedTuple):
     """A git-crypt key: its name (None for the default key) and its entries, newest first."""
 
     name: str | None
@@ -66,7 +65,7 @@ def validate_key_name(name: str) -> str | None:
         return "a key name may not be empty"
     if name == "default":
         return "'default' is not a legal key name"
-    if not _KEY_NAME.fullmatch(name):
+    if len(name) > KEY_NAME_MAX_LEN or not _KEY_NAME_CHARS.issuperset(name):
         return f"key name {name!r}: use only A-Z, a-z, 0-9, '-' and '_' (at most 128)"
     return None
 
@@ -75,6 +74,8 @@ def generate(name: str | None = None) -> KeyFile:
     """A fresh random key, version 0, like `git-crypt init [-k NAME]`."""
     if name is not None and (reason := validate_key_name(name)):
         raise KeyFileError(reason)
+    import secrets
+
     entry = KeyEntry(0, secrets.token_bytes(AES_KEY_LEN), secrets.token_bytes(HMAC_KEY_LEN))
     return KeyFile(name, (entry,))
 

@@ -153,10 +153,20 @@ def filter_config(repo: Repo, name: str | None) -> list[tuple[str, str]]:
     ]
 
 
+# Ciphertext does not compress, yet git deflates every new loose object (level 1 by default):
+# for a 3 KB note that costs about as much as encrypting it. Storing loose objects as they are
+# leaves packs (gc, push, clone) compressed as before, at `core.compression`.
+LOOSE_COMPRESSION = ("core.looseCompression", "0")
+
+
 def configure(repo: Repo, name: str | None) -> None:
-    """Write the filter, diff and merge configuration for one key."""
+    """Write the filter, diff and merge configuration for one key, and `core.looseCompression=0`
+    unless the repository or the user has chosen a level."""
     for key, value in filter_config(repo, name):
         git(repo.root, "config", "--local", key, value)
+    setting, level = LOOSE_COMPRESSION
+    if git(repo.root, "config", "--get", setting, check=False).returncode == 1:
+        git(repo.root, "config", "--local", setting, level)
 
 
 def deconfigure(repo: Repo, name: str | None) -> None:
