@@ -70,3 +70,38 @@ def test_a_date_at_the_end_of_the_calendar_is_a_problem_not_a_crash(practice: Pa
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "'9999-12-31': the year must be 1900–2199" in result.stdout
+
+
+def test_key_backup_to_a_stick_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAT and exFAT (most USB sticks) have no hard links and refuse chmod: the backup is still
+    written whole, once, and never over an existing file."""
+    import errno
+    import os
+
+    from chartkeep import cli
+    from chartkeep.gitcrypt.keyfile import parse
+
+    practice = tmp_path / "practice"
+    assert cli.main(["init", str(practice)]) == 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+
+    def no_links(*_: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "chmod", no_links)
+    backup = stick / "practice.key"
+    assert cli.main(["export-key", "--practice", str(practice), str(backup)]) == 0
+    assert parse(backup.read_bytes()).latest == parse((practice / ".git/git-crypt/keys/default").read_bytes()).latest
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in stick.iterdir()) == ["practice.key"]  # no temp file left
+    first = backup.read_bytes()
+    assert cli.main(["export-key", "--practice", str(practice), "--name", "private", str(backup)]) != 0
+    assert backup.read_bytes() == first
+    from chartkeep.layout import atomic_write
+
+    with pytest.raises(FileExistsError):  # a race past that check still never replaces it
+        atomic_write(backup, b"another key", exclusive=True)
+    assert backup.read_bytes() == first
+    assert sorted(p.name for p in stick.iterdir()) == ["practice.key"]

@@ -258,6 +258,28 @@ def test_filter_process_started_by_hand_explains_itself(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_diff_driver_errors_name_the_file(tmp_path: Path) -> None:
+    import sys
+
+    def diff(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "chartkeep.gitcrypt", "diff", str(path)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**git_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+        )
+
+    missing = diff(tmp_path / "gone.md")
+    assert missing.returncode == 1 and "gone.md: No such file" in missing.stderr
+    blob = tmp_path / "blob"
+    blob.write_bytes(encrypt(KEY, b"a note"))
+    outside = diff(blob)  # not in a repository: no key to look for
+    assert outside.returncode == 1 and "not inside a git repository" in outside.stderr
+    for result in (missing, outside):
+        assert "Traceback" not in result.stderr
+
+
 def test_each_key_encrypts_with_its_own_material() -> None:
     """The per-key cipher state is cached; alternating keys must never mix them up."""
     other = generate().latest

@@ -24,6 +24,7 @@ FILES: dict[str, bytes] = {
     "notes/C0003/empty.md": b"",
     "notes/C0003/latin1.md": "caf\xe9 na\xefve\n".encode("latin-1"),
     "notes/C0003/bytes.bin": bytes(range(256)) * 3,
+    "notes/C0004/élève 東京.md": b"a path with spaces and non-ASCII letters\n",
     "private/C0001/process.md": b"Private process note about " + CANARY + b".\n",
     "README.txt": b"not protected\n",
 }
@@ -68,8 +69,11 @@ def test_init_makes_an_encrypted_practice(origin: tuple[Path, Path, Path]) -> No
         assert (root / folder).is_dir()
     assert (root / "chartkeep.toml").is_file()
     attributes = (root / ".gitattributes").read_text()
-    assert "notes/** filter=git-crypt diff=git-crypt" in attributes
-    assert "private/** filter=git-crypt-private diff=git-crypt-private" in attributes
+    lines = attributes.splitlines()
+    assert "notes/** filter=git-crypt diff=git-crypt merge=git-crypt -text" in lines
+    assert "private/** filter=git-crypt-private diff=git-crypt-private merge=git-crypt-private -text" in lines
+    shipped = Path(__file__).resolve().parent.parent / "tools/chartkeep/templates"
+    assert {p.name for p in shipped.iterdir() if p.is_file()} <= {p.name for p in (root / "templates").iterdir()}
     for key in ("default", "private"):
         assert (root / ".git/git-crypt/keys" / key).stat().st_mode & 0o777 == 0o600
     assert git_out(root, "config", "filter.git-crypt.required") == "true"
@@ -95,11 +99,67 @@ def test_init_is_idempotent_and_never_replaces_a_key(tmp_path: Path) -> None:
     assert (root / ".gitattributes").read_text().count("notes/**") == 1
 
 
-def test_init_refuses_a_clone_that_needs_its_key(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("check",),
+        ("new-client", "--name", "Fictional Person"),
+        ("new-note", "C0001", "soap", "--date", "2026-11-27"),
+        ("sign", "notes/C0001/2026-11-27-soap.md"),
+        ("audit",),
+        ("history", "notes/C0001/2026-11-27-soap.md"),
+        ("build",),
+        ("watch",),
+    ],
+)
+def test_commands_refuse_a_clone_never_unlocked(
+    origin: tuple[Path, Path, Path], tmp_path: Path, command: tuple[str, ...]
+) -> None:
     copy = clone(origin[0], tmp_path / "copy")
+    before = git_out(copy, "status", "--porcelain", "--ignored")
+    result = chartkeep(copy, *command, check=False)
+    assert result.returncode != 0
+    assert "the repository is locked" in result.stderr and "unlock it first" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert git_out(copy, "status", "--porcelain", "--ignored") == before  # nothing written
+
+
+def test_make_targets_refuse_a_clone_never_unlocked(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    repository = Path(__file__).resolve().parent.parent
+    if not (repository / ".venv/bin/chartkeep").exists():  # make would install it first
+        pytest.fail("run the tests with `make test`, which sets up .venv")
+    copy = clone(origin[0], tmp_path / "copy")
+    for target in ("check", "audit"):
+        result = subprocess.run(
+            ["make", "-s", "-C", str(repository), target, f"PRACTICE={copy}"],
+            capture_output=True,
+            text=True,
+            env=git_env(),
+        )
+        assert result.returncode != 0 and "unlock it first" in result.stderr, target
+
+
+def test_init_keeps_a_gitattributes_that_is_not_utf8(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "p")
+    mine = b"*.bin binary\n# caf\xe9 (Latin-1)\n"
+    (root / ".gitattributes").write_bytes(mine)
+    chartkeep(tmp_path, "init", str(root))
+    written = (root / ".gitattributes").read_bytes()
+    assert written.startswith(mine) and b"notes/** filter=git-crypt" in written
+
+
+@pytest.mark.parametrize("options", [(), ("--no-checkout",)])
+def test_init_refuses_a_clone_that_needs_its_key(
+    origin: tuple[Path, Path, Path], tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    copy = clone(origin[0], tmp_path / "copy", *options)
+    before = sorted(p.name for p in copy.iterdir())
     result = chartkeep(tmp_path, "init", str(copy), check=False)
     assert result.returncode == 1 and "chartkeep unlock" in result.stderr
     assert not (copy / ".git/git-crypt").exists()
+    assert sorted(p.name for p in copy.iterdir()) == before  # nothing written
+    if options:
+        assert not (copy / ".git/index").exists()  # still a clone to unlock
 
 
 def test_clone_unlock_lock_round_trip(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
@@ -141,6 +201,10 @@ def test_unlock_keeps_a_compression_level_the_user_chose(
     git(chosen, "config", "core.looseCompression", "4")
     chartkeep(chosen, "unlock", str(default_key))
     assert git_out(chosen, "config", "core.looseCompression") == "4"
+    general = clone(root, tmp_path / "general")
+    git(general, "config", "core.compression", "9")
+    chartkeep(general, "unlock", str(default_key))
+    assert git(general, "config", "core.looseCompression", check=False).returncode == 1
     unset = clone(root, tmp_path / "unset")
     chartkeep(unset, "unlock", str(default_key))
     assert git_out(unset, "config", "core.looseCompression") == "0"
@@ -150,6 +214,24 @@ def test_unlock_keeps_a_compression_level_the_user_chose(
     git(unset, "add", "notes")
     assert looks_encrypted(stored_blob(unset, f":{name}"))
     assert git(unset, "diff", "--cached", "--", name).stdout.count(b"+Session.") == 1
+
+
+def test_unlock_again_never_overwrites_an_edit(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    root, default_key, _ = origin
+    copy = clone(root, tmp_path / "copy")
+    chartkeep(copy, "unlock", str(default_key))
+    name = "notes/C0001/2026-11-27-soap.md"
+    edited = FILES[name] + b"Added after unlocking, not yet committed.\n"
+    (copy / name).write_bytes(edited)
+    result = chartkeep(copy, "unlock", str(default_key), check=False)
+    assert result.returncode == 1 and name in result.stderr and "commit or stash" in result.stderr
+    assert (copy / name).read_bytes() == edited
+    git(copy, "add", name)  # staged, the same
+    assert chartkeep(copy, "unlock", str(default_key), check=False).returncode == 1
+    assert (copy / name).read_bytes() == edited
+    git(copy, "reset", "-q", "--hard")
+    chartkeep(copy, "unlock", str(default_key))  # nothing changed: unlocking again is harmless
+    assert_files(copy, {n: d for n, d in FILES.items() if not n.startswith("private/")})
 
 
 def test_unlock_of_a_no_checkout_clone(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
@@ -255,6 +337,29 @@ def test_interop_chartkeep_repo_unlocks_with_git_crypt(
     chartkeep(mine, "unlock", str(default_key), str(private_key))
     git(mine, "pull", "-q", str(copy), git_out(copy, "branch", "--show-current"))
     assert (mine / "notes/C0003/empty.md").read_bytes() == b"written by git-crypt\n"
+
+
+def test_without_chartkeep_as_the_doc_says(origin: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """doc/encryption.md, 'Without chartkeep': an unlocked practice whose .venv is gone goes over
+    to git-crypt with git's own commands, and commits encrypted as before."""
+    root, default_key, private_key = origin
+    copy = clone(root, tmp_path / "copy")
+    chartkeep(copy, "unlock", str(default_key), str(private_key))
+    doc = (Path(__file__).parent.parent / "doc/encryption.md").read_text()
+    steps = doc.split("### Without chartkeep", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    subprocess.run(["sh", "-ec", steps], cwd=copy, env=git_env(), check=True, capture_output=True)
+    assert git(copy, "config", "--get-regexp", "chartkeep|process", check=False).stdout == b""
+    assert_files(copy, FILES)
+    assert git_out(copy, "status", "--porcelain") == ""
+    # (over 22 bytes: git-crypt's textconv shows a shorter file as empty)
+    (copy / "notes/C0003/empty.md").write_bytes(b"written after chartkeep was removed\n")
+    (copy / "private/C0001/process.md").write_bytes(b"private, after chartkeep was removed\n")
+    diff = git_out(copy, "diff")  # through git-crypt's textconv
+    assert "+written after chartkeep" in diff and "+private, after chartkeep" in diff
+    commit_all(copy, "git-crypt alone")
+    assert looks_encrypted(stored_blob(copy, "HEAD:notes/C0003/empty.md"))
+    assert looks_encrypted(stored_blob(copy, "HEAD:private/C0001/process.md"))
+    assert git_out(copy, "status", "--porcelain") == ""
 
 
 def _git_crypt_practice(path: Path, files: dict[str, bytes]) -> Path:
@@ -424,6 +529,7 @@ limit, seen, real = int(sys.argv[1]), [0], fp.content_packets
 def dying(data):
     seen[0] += 1
     if seen[0] > limit:
+        open(sys.argv[2], "w").close()  # proof that it was killed here, not at start
         os.kill(os.getpid(), signal.SIGKILL)
     return real(data)
 fp.content_packets = dying
@@ -437,7 +543,7 @@ def _killing_filter(tmp_path: Path, after: int) -> dict[str, str]:
     return {
         "GIT_CONFIG_COUNT": "1",
         "GIT_CONFIG_KEY_0": "filter.git-crypt.process",
-        "GIT_CONFIG_VALUE_0": f"{sys.executable} {script} {after}",
+        "GIT_CONFIG_VALUE_0": f"{sys.executable} {script} {after} {tmp_path / 'killed'}",
     }
 
 
@@ -458,7 +564,10 @@ def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
     # killed during git's own checkout: git fails loudly, and a rerun completes
     shutil.rmtree(copy / "notes")
     failed = git(copy, "checkout", "--", "notes", check=False, **_killing_filter(tmp_path, 4))
-    assert failed.returncode != 0
+    assert failed.returncode != 0 and (tmp_path / "killed").exists()
+    written = {str(p.relative_to(copy)): p.read_bytes() for p in (copy / "notes").rglob("*") if p.is_file()}
+    assert 0 < len(written) <= 4 and all(notes[name] == data for name, data in written.items())
+    (tmp_path / "killed").unlink()
     git(copy, "checkout", "--", "notes")
     assert_files(copy, notes)
     assert git_out(copy, "status", "--porcelain") == ""
@@ -467,7 +576,7 @@ def test_filter_killed_mid_checkout_then_rerun(tmp_path: Path) -> None:
     more = {f"notes/D{i:04d}/n.md": f"more {i}\n".encode() for i in range(8)}
     write_files(copy, more)
     added = git(copy, "add", "-A", check=False, **_killing_filter(tmp_path, 3))
-    assert added.returncode != 0
+    assert added.returncode != 0 and (tmp_path / "killed").exists()
     for line in git_out(copy, "ls-files", "-s", "notes").splitlines():
         blob = line.split()[1]
         assert looks_encrypted(git(copy, "cat-file", "blob", blob).stdout), line

@@ -8,6 +8,7 @@ directory) so an interrupted command never leaves half a note.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -83,17 +84,39 @@ def atomic_write(
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        if exclusive:
-            # link() fails if the target exists: no race can overwrite a therapist's note.
-            os.link(tmp_name, path)
-            os.unlink(tmp_name)
-        else:
+        if mode != 0o600:  # mkstemp made it 0600; FAT and exFAT refuse chmod
+            os.chmod(tmp_name, mode)
+        if not exclusive:
             os.replace(tmp_name, path)
+        elif not _link(tmp_name, path):
+            # No hard links here (FAT or exFAT, as on most USB sticks): claim the name with an
+            # empty file, failing if it exists, then move the whole file over the claim.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            try:
+                os.replace(tmp_name, path)
+            except BaseException:
+                os.unlink(path)
+                raise
+        else:
+            os.unlink(tmp_name)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def _link(source: str, target: Path) -> bool:
+    """Hard-link `source` as `target`, which fails if the target exists, so no race can overwrite
+    a therapist's file; False on a file system without hard links."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            return False
+        raise
+    return True
 
 
 @contextlib.contextmanager

@@ -53,6 +53,10 @@ def run(argv: list[str]) -> int:
     except BlobError as error:
         print(f"chartkeep: {command}: {error}", file=sys.stderr)
         return 1
+    except OSError as error:  # a file git named that cannot be read or written
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"chartkeep: {command}: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 1
     print(f"chartkeep.gitcrypt: bad arguments {argv!r}", file=sys.stderr)

@@ -110,14 +110,15 @@ class Keys:
         else:
             import subprocess
 
-            out = subprocess.run(
-                ["git", "rev-parse", "--git-common-dir"], capture_output=True, check=True
-            ).stdout
-            git_dir = os.path.realpath(out.decode().strip())
+            found = subprocess.run(["git", "rev-parse", "--git-common-dir"], capture_output=True, check=False)
+            if found.returncode != 0:
+                raise BlobError("not inside a git repository, so there is no key to use")
+            git_dir = os.path.realpath(found.stdout.decode().strip())
         return os.path.join(git_dir, *KEYS_SUBDIR, key_file_name(self.key_name))
 
     def entry(self) -> KeyEntry | None:
-        """The newest key entry, None when no key is installed; BlobError for a damaged key."""
+        """The newest key entry, None when no key is installed; BlobError for a damaged key
+        or outside a repository."""
         if not self._loaded:
             path = self.path()
             try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chartkeep.gitcrypt import looks_encrypted
 from chartkeep.gitcrypt.guard import is_protected
-from chartkeep.gitcrypt.repo import Repo, filter_attributes, git, index_entries, read_blobs
+from chartkeep.gitcrypt.repo import Repo, filter_attributes, git, index_entries, stream_blobs
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
@@ -70,11 +70,13 @@ def plaintext_blobs(repo: Repo) -> list[PlaintextBlob]:
         for commit, path, blob in reversed(history)
         if is_protected(path, attrs.get(path, "unspecified"))
     ]
-    contents = read_blobs(repo, [blob for _, _, blob in candidates])
+    # one blob in memory at a time: a long history holds every version of every note
+    unique = dict.fromkeys(blob for _, _, blob in candidates)
+    encrypted = {blob: looks_encrypted(data or b"") for blob, data in stream_blobs(repo, unique)}
     seen: set[tuple[str, str]] = set()
     found = []
     for where, path, blob in candidates:
-        if (path, blob) in seen or looks_encrypted(contents.get(blob, b"")):
+        if (path, blob) in seen or encrypted.get(blob, False):
             continue
         seen.add((path, blob))
         found.append(PlaintextBlob(path, blob, where))

@@ -38,7 +38,10 @@ ATTRIBUTE_LINES = (
 )
 KEY_NAMES: tuple[str | None, ...] = (None, PRIVATE_KEY)
 WRAPPER_NAME = "gitcrypt-filter"
-VENV_GONE = "chartkeep's .venv is gone: run `make setup` (or `chartkeep lock` and use git-crypt)"
+VENV_GONE = (
+    "chartkeep's .venv is gone: run `make setup` where chartkeep is installed "
+    "(or, to use git-crypt instead, see 'Without chartkeep' in chartkeep's doc/encryption.md)"
+)
 
 
 def git(
@@ -161,11 +164,12 @@ LOOSE_COMPRESSION = ("core.looseCompression", "0")
 
 def configure(repo: Repo, name: str | None) -> None:
     """Write the filter, diff and merge configuration for one key, and `core.looseCompression=0`
-    unless the repository or the user has chosen a level."""
+    unless the repository or the user has chosen a level (that, or `core.compression`)."""
     for key, value in filter_config(repo, name):
         git(repo.root, "config", "--local", key, value)
     setting, level = LOOSE_COMPRESSION
-    if git(repo.root, "config", "--get", setting, check=False).returncode == 1:
+    chosen = (git(repo.root, "config", "--get", s, check=False).returncode != 1 for s in (setting, "core.compression"))
+    if not any(chosen):
         git(repo.root, "config", "--local", setting, level)
 
 
@@ -179,14 +183,16 @@ def deconfigure(repo: Repo, name: str | None) -> None:
 def ensure_attributes(root: Path) -> bool:
     """Add the encryption lines to `.gitattributes` if missing; True when the file changed."""
     path = root / ".gitattributes"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    # git reads the file as bytes; any line that is not UTF-8 is kept exactly as it was
+    text = path.read_bytes().decode("utf-8", "surrogateescape") if path.exists() else ""
     present = {" ".join(line.split()) for line in text.splitlines()}
     missing = [line for line in ATTRIBUTE_LINES if line not in present]
     if not missing:
         return False
     if text and not text.endswith("\n"):
         text += "\n"
-    atomic_write(path, text + "".join(line + "\n" for line in missing), mode=0o644)
+    text += "".join(line + "\n" for line in missing)
+    atomic_write(path, text.encode("utf-8", "surrogateescape"), mode=0o644)
     return True
 
 
@@ -314,10 +320,16 @@ def sample_encrypted_blobs(
     return found
 
 
+def changes(repo: Repo) -> list[tuple[str, str]]:
+    """(XY status, path) of tracked paths with changes, staged or not (`git status -uno`): X is
+    the index against HEAD, Y the work tree against the index (` A`: added with `git add -N`)."""
+    out = git(repo.root, "status", "--porcelain", "-z", "-uno", "--no-renames").stdout
+    return [(r[:2].decode(), r[3:].decode("utf-8", "surrogateescape")) for r in out.split(b"\0") if len(r) > 3]
+
+
 def changed_paths(repo: Repo) -> list[str]:
     """Tracked paths with changes, staged or not (`git status -uno`)."""
-    out = git(repo.root, "status", "--porcelain", "-z", "-uno", "--no-renames").stdout
-    return [r[3:].decode("utf-8", "surrogateescape") for r in out.split(b"\0") if len(r) > 3]
+    return [path for _, path in changes(repo)]
 
 
 def untracked_paths(repo: Repo, under: Sequence[str]) -> list[str]:

@@ -16,17 +16,18 @@ from pathlib import Path
 
 from chartkeep.errors import RefusedError, SetupError, UsageError
 from chartkeep.gitcrypt import attribute_name
-from chartkeep.gitcrypt.blob import BlobError, decrypt
+from chartkeep.gitcrypt.blob import BlobError, decrypt, encrypt
 from chartkeep.gitcrypt.checkout import decrypt_work_tree
 from chartkeep.gitcrypt.filter_process import KEEP_UNREADABLE_ENV
 from chartkeep.gitcrypt.guard import is_protected
 from chartkeep.gitcrypt.history import plaintext_blobs
-from chartkeep.gitcrypt.keyfile import KeyFile, generate
+from chartkeep.gitcrypt.keyfile import KeyEntry, KeyFile, generate
 from chartkeep.gitcrypt.repo import (
     KEY_NAMES,
     IndexEntry,
     Repo,
     changed_paths,
+    changes,
     check_out_head,
     configure,
     deconfigure,
@@ -36,6 +37,7 @@ from chartkeep.gitcrypt.repo import (
     has_no_index,
     index_entries,
     index_path,
+    read_blobs,
     rewrite_work_tree,
     sample_encrypted_blobs,
     untracked_paths,
@@ -116,14 +118,7 @@ def init_practice(directory: Path) -> InitResult:
     if top.returncode != 0 or Path(top.stdout.decode().strip()).resolve() != root:
         git(root, "init", "-q")
     repo = Repo.open(root)
-    for name in KEY_NAMES:  # a clone of an encrypted practice needs its key, not a new one
-        if repo.installed_key(name) is None and sample_encrypted_blobs(
-            repo, encrypted_entries(repo, name), limit=1
-        ):
-            raise RefusedError(
-                f"{root}: this repository already holds files encrypted with a {name or 'default'}"
-                " key that is not installed here. Run `chartkeep unlock KEYFILE` with that key."
-            )
+    _refuse_a_clone_needing_its_key(repo)
     done: list[str] = []
     if _write_settings(root):
         done.append(f"wrote {SETTINGS_FILE}")
@@ -144,6 +139,25 @@ def init_practice(directory: Path) -> InitResult:
         configure(repo, name)
     warning = install_practice_hooks(repo)
     return InitResult(root, tuple(done), len(plaintext_blobs(repo)), warning)
+
+
+def _refuse_a_clone_needing_its_key(repo: Repo) -> None:
+    """A clone of an encrypted practice needs its key, not a new one. A `--no-checkout` clone has
+    no index yet: its files are looked up in HEAD, through an index made aside."""
+    with private_tempdir("chartkeep-init-") as tmp:
+        env = None
+        if has_no_index(repo):
+            env = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
+            git(repo.root, "read-tree", "HEAD", env=env)
+        for name in KEY_NAMES:
+            if repo.installed_key(name) is None and sample_encrypted_blobs(
+                repo, encrypted_entries(repo, name, env=env), limit=1
+            ):
+                raise RefusedError(
+                    f"{repo.root}: this repository already holds files encrypted with a "
+                    f"{name or 'default'} key that is not installed here. "
+                    "Run `chartkeep unlock KEYFILE` with that key."
+                )
 
 
 @dataclass(frozen=True)
@@ -193,9 +207,19 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
         raise
     entries = [e for group in entries_by_key for e in group]
     paths = [e.path for e in entries]
+    key_entries = {attribute_name(key.name): key.latest for _, key in keys}
 
-    changed = [] if fresh else changed_paths(repo)
-    if changed and not (resuming and all(is_protected(p, "") for p in changed)):
+    status = [] if fresh else changes(repo)
+    changed = [path for _, path in status]
+    if changed and resuming and all(is_protected(p, "") for p in changed):
+        # What an interrupted unlock leaves looks changed to git (the index still holds the
+        # ciphertext's size), but so does a note edited since an unlock that finished. An
+        # interrupted unlock stages nothing, and leaves each file as stored, decrypted or missing.
+        # A note added with `git add -N` has no content in the index and is left alone.
+        staged = [path for xy, path in status if xy[0] != " "]
+        touched = {path for xy, path in status if xy[1] != "A"}
+        changed = staged or _edited(repo, [e for e in entries if e.path in touched], key_entries)
+    if changed:
         raise RefusedError(
             f"uncommitted changes in {summary(changed)}: commit or stash them first, "
             "because unlocking rewrites the encrypted files."
@@ -210,7 +234,6 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
         ours = set(paths)
         others = [e.path for e in in_index if e.path not in ours]
         _finish(repo, rewrite_work_tree(repo, others, env=index_env))
-    key_entries = {attribute_name(key.name): key.latest for _, key in keys}
     done = None
     if entries or fresh:
         aside = first_index if fresh else None
@@ -232,6 +255,26 @@ def unlock(repo: Repo, keys: Sequence[tuple[Path, KeyFile]]) -> UnlockResult:
                     unreadable.append((path, why))
     warning = install_practice_hooks(repo) if (repo.root / SETTINGS_FILE).exists() else None
     return UnlockResult(tuple(paths), tuple(unreadable), warning)
+
+
+def _edited(repo: Repo, entries: Sequence[IndexEntry], keys: dict[str, KeyEntry]) -> list[str]:
+    """Of `entries`, the files that hold neither their stored blob nor its plaintext: edits made
+    in the work tree, which unlocking must not overwrite. A missing file is not an edit (an
+    interrupted unlock removes each file before writing it); an unreadable one counts as one."""
+    stored = read_blobs(repo, [e.blob for e in entries])
+    edited = []
+    for entry in entries:
+        try:
+            data = (repo.root / entry.path).read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            edited.append(entry.path)
+            continue
+        blob = stored.get(entry.blob)
+        if data != blob and (blob is None or encrypt(keys[entry.filter], data) != blob):
+            edited.append(entry.path)
+    return edited
 
 
 def _check_key(
