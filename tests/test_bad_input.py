@@ -105,3 +105,46 @@ def test_key_backup_to_a_stick_without_hard_links(tmp_path: Path, monkeypatch: p
         atomic_write(backup, b"another key", exclusive=True)
     assert backup.read_bytes() == first
     assert sorted(p.name for p in stick.iterdir()) == ["practice.key"]
+
+
+def test_pipes_and_link_loops_in_the_practice_are_named_not_waited_on(repo: Path) -> None:
+    """A named pipe would block a reader forever; a link loop raised RuntimeError."""
+    import os
+
+    folder = repo / "notes/C0001"
+    os.mkfifo(folder / "2026-04-20-soap.md")
+    (folder / "loop.md").symlink_to("loop.md")
+    for args in (("check",), ("audit",), ("build", "--site-dir", str(repo.parent / "site"))):
+        result = subprocess.run(
+            [sys.executable, "-m", "chartkeep", *args], cwd=repo, capture_output=True, text=True, timeout=120
+        )
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, args
+        if args[0] != "build":
+            out = result.stdout + result.stderr
+            assert "2026-04-20-soap.md" in out and "not a regular file" in out, args
+            assert "loop.md" in out and "symbolic links" in out, args
+    pipe = chartkeep(repo, "check", "notes/C0001/2026-04-20-soap.md")
+    assert pipe.returncode == 2 and "not a regular file" in pipe.stderr
+    for command in ("check", "sign", "history"):
+        loop = chartkeep(repo, command, "notes/C0001/loop.md")
+        assert loop.returncode == 2 and "points to itself" in loop.stderr, command
+
+
+def test_the_system_refusing_is_explained(repo: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    built = chartkeep(repo, "build", "--site-dir", str(blocker / "site"))
+    assert built.returncode == 2 and "Not a directory" in built.stderr and "run the command again" in built.stderr
+    assert "Traceback" not in built.stderr and "internal error" not in built.stderr
+    again = chartkeep(tmp_path, "demo-data", "--notes", "5", str(repo))
+    assert again.returncode == 2 and "not empty" in again.stderr and "internal error" not in again.stderr
+    assert chartkeep(tmp_path, "demo-data", "--notes", "-5", str(tmp_path / "new")).returncode == 2
+
+
+def test_a_number_too_long_for_python_is_a_type_problem(repo: Path) -> None:
+    note = repo / "notes/C0001/2026-02-26-soap.md"
+    text = note.read_text()
+    note.write_text(text.replace("---\n", "---\nsession: " + "9" * 5000 + "\n", 1))
+    result = chartkeep(repo, "check", "notes/C0001/2026-02-26-soap.md")
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert "CK103" in result.stdout or "CK009" in result.stdout

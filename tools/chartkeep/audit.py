@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chartkeep.checks.locking import is_signed
 from chartkeep.history import History, open_history
+from chartkeep.layout import read_regular
 from chartkeep.practice import Practice
 from chartkeep.problems import ERROR, Problem
 from chartkeep.settings import Settings
@@ -240,8 +241,11 @@ def note_history(root: Path, rel: str, history: History, settings: Settings) -> 
         events.append(Event(local(commit.at), what, who, commit.short, note))
         previous = text
     path = root / rel
-    if path.is_file():
-        current = path.read_bytes().decode("utf-8", "replace")
+    try:
+        current: str | None = read_regular(path)[1].decode("utf-8", "replace")
+    except OSError:
+        current = None
+    if current is not None:
         if previous is not None and current != previous:
             broken = signed_text is not None and locked_change(signed_text, current) is not None
             events.append(

@@ -58,6 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as error:  # the system refused: a folder not writable, a path not there
+        where = f"{error.filename}: " if error.filename else ""
+        print(
+            f"chartkeep: {where}{error.strerror or error}. Check that the path exists and that you "
+            "may read and write it, then run the command again; nothing was overwritten.",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as error:  # the last edge: never a traceback for the therapist
         print(
             f"chartkeep: internal error ({type(error).__name__}: {error}). Nothing was overwritten; "

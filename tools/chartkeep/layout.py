@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -62,6 +63,8 @@ def safe_relative(root: Path, name: str | os.PathLike[str]) -> PurePosixPath:
     try:
         resolved = candidate.resolve()
         relative = resolved.relative_to(root.resolve())
+    except RuntimeError:  # Python 3.11 raises it for a symbolic link loop
+        raise UsageError(f"{name}: a symbolic link that points to itself; remove it") from None
     except (OSError, ValueError):
         raise UsageError(f"{name}: not inside the practice {root}") from None
     if any(part == ".." for part in PurePosixPath(str(name).replace(os.sep, "/")).parts):
@@ -103,6 +106,19 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def read_regular(path: str | os.PathLike[str]) -> tuple[os.stat_result, bytes]:
+    """A regular file's stat data and bytes. Anything else raises OSError without waiting: a
+    named pipe would block the reader forever, a device might never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe or a device): move it out of the practice", os.fspath(path))
+        return info, handle.read()
 
 
 def _link(source: str, target: Path) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chartkeep import billing
 from chartkeep.checks import Env, Features, features, local_problems
-from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR, is_context_file
+from chartkeep.layout import GROUPS_DIR, NOTES_DIR, PRIVATE_DIR, is_context_file, read_regular
 from chartkeep.model import (
     Client,
     GroupSession,
@@ -175,9 +175,7 @@ def parse_paths(
     for path in paths:
         source = os.path.join(root, path)
         try:
-            with open(source, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                data = handle.read()
+            info, data = read_regular(source)
         except OSError as error:
             raw = RawRecord(path=path)
             reason = error.strerror or str(error)

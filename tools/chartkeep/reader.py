@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from chartkeep import yamlstrict
@@ -82,8 +81,10 @@ class RawRecord:
     def _reload(self) -> None:
         text = None
         if self.source:
+            from chartkeep.layout import read_regular
+
             try:
-                text, _ = decode(self.path, Path(self.source).read_bytes())
+                text, _ = decode(self.path, read_regular(self.source)[1])
             except OSError:
                 text = None
         if text is None:

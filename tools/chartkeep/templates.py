@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartkeep.layout import TEMPLATES_DIR
+from chartkeep.layout import TEMPLATES_DIR, read_regular
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import RawRecord, read_record
 from chartkeep.schema import STANDARD_NOTE_TYPES, parse_date
@@ -58,7 +58,7 @@ def load_templates(root: Path | None) -> tuple[dict[str, Template], list[Problem
 
 def read_template(path: Path, shown: str) -> tuple[Template | None, list[Problem]]:
     try:
-        raw = read_record(shown, path.read_bytes())
+        raw = read_record(shown, read_regular(path)[1])
     except OSError as error:
         return None, [problem("CK012", shown, 0, f"cannot read template: {error}")]
     if not raw.readable:

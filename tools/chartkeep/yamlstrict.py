@@ -94,7 +94,10 @@ def resolve_plain(text: str) -> Any:
     if text in _FALSE:
         return False
     if _INT.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # over Python's 4,300-digit limit: no field holds such a number
+            return text
     if _FLOAT.fullmatch(text):
         return float(text)
     return text

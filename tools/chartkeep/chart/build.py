@@ -35,6 +35,7 @@ from chartkeep.chart.pages import (
     is_public,
 )
 from chartkeep.errors import RefusedError, SetupError, UsageError
+from chartkeep.layout import read_regular
 from chartkeep.reader import RawRecord
 
 SITE_MARKER = ".chartkeep-site"
@@ -113,7 +114,7 @@ def file_text_reader(root: Path) -> Callable[[RawRecord], str | None]:
 
     def read(raw: RawRecord) -> str | None:
         try:
-            data = Path(raw.source or root / raw.path).read_bytes()
+            data = read_regular(raw.source or root / raw.path)[1]
         except OSError:
             return None
         text, _ = decode(raw.path, data)
@@ -268,7 +269,7 @@ class ChartSource:
         for path in wanted:
             file = self.root / path
             try:
-                data = file.read_bytes()
+                data = read_regular(file)[1]
             except FileNotFoundError:
                 continue  # deleted
             except OSError:

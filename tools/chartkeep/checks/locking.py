@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from chartkeep.history import ALLOWED_SIGNERS, History, HistoryError, Version, open_history
+from chartkeep.layout import read_regular
 from chartkeep.practice import Practice
 from chartkeep.problems import CATALOGUE, WARNING, Problem, problem
 
@@ -84,7 +85,12 @@ def lock_states(practice: Practice, history: History) -> list[LockState]:
     missing: list[tuple[str, list[Version], bytes | None, str]] = []
     for path, chain in sorted(versions.items()):
         file = practice.root / path
-        current = file.read_bytes() if file.is_file() else None
+        try:
+            current = read_regular(file)[1]
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            current = None  # no longer a file: deleted
+        except OSError:  # there but unreadable: the reader reports it (CK012); not judged here
+            continue
         key = _cache_key(chain, current)
         cached = cache.get(path, key, chain)
         if cached is not None:

@@ -92,6 +92,8 @@ def run_check(args: argparse.Namespace) -> int:
         if not (root / rel).is_file():
             from chartkeep.errors import UsageError
 
+            if (root / rel).exists():
+                raise UsageError(f"{name}: not a regular file (a pipe or a device): move it out of the practice")
             raise UsageError(f"{name}: no such file in the practice {root}")
     as_of = parse_as_of(args.as_of)
     select = [s.strip() for s in args.select.split(",") if s.strip()]
@@ -149,7 +151,13 @@ def run_demo_data(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from chartkeep.demo_data import generate
+    from chartkeep.errors import UsageError
 
-    result = generate(Path(args.dir), args.notes, seed=args.seed, problems=args.problems)
+    if args.notes < 1 or not 0 <= args.problems <= 1:
+        raise UsageError("--notes must be at least 1 and --problems between 0 and 1")
+    try:
+        result = generate(Path(args.dir), args.notes, seed=args.seed, problems=args.problems)
+    except FileExistsError as error:
+        raise UsageError(str(error)) from None
     print(f"{args.dir}: {result}")
     return 0
