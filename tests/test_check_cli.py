@@ -102,7 +102,7 @@ def test_no_practice_is_a_setup_error(tmp_path: Path) -> None:
 def test_settings_problems_are_reported_ck090(practice: Path) -> None:
     (practice / "chartkeep.toml").write_text("practice_name = 3\n[clinicians.x]\nname = 'X'\nbogus = 1\n")
     result = run(practice, "--select", "CK090")
-    assert "chartkeep.toml: error CK090: practice_name = 3 should be a str" in result.stdout
+    assert "chartkeep.toml:1: error CK090: practice_name = 3 should be a str" in result.stdout
     assert "[clinicians.x] needs name and credential" in result.stdout
     (practice / "chartkeep.toml").write_text("practice_name = [\n")
     broken = run(practice, "--select", "CK090")

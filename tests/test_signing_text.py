@@ -71,6 +71,14 @@ def test_addendum_cycle() -> None:
     assert locked_change(opened, written) is None  # an unsigned addendum may still be written
 
 
+def test_addendum_cycle_in_a_crlf_note() -> None:
+    """The credential is read without the line's \r (sign used to look for "LCSW\r")."""
+    signed = sign(NOTE.replace("\n", "\r\n"), "jdoe", "Jane Doe", "LCSW", AT, late=False)
+    opened = add_addendum(signed, "Jane Doe", "LCSW", AT + dt.timedelta(days=1))
+    found = open_addendum(opened + "Written.\r\n")
+    assert found is not None and found.name == "Jane Doe" and found.credential == "LCSW"
+
+
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [

@@ -12,12 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+KINDS = ("timed", "untimed", "group", "crisis", "addon-crisis", "family")
+
 
 @dataclass(frozen=True)
 class ServiceCode:
     code: str
     what: str
-    kind: str  # timed | untimed | group | crisis | addon-crisis | family
+    kind: str  # one of KINDS
     min_minutes: int | None = None
     max_minutes: int | None = None
     max_participants: int | None = None
@@ -46,6 +48,14 @@ TIMED_FAMILIES = (("90832", "90834", "90837"), ("90833", "90836", "90838"))
 ADDONS: dict[str, tuple[str, ...]] = {
     "90785": ("90791", "90792", "90832", "90833", "90834", "90836", "90837", "90838", "90853"),
     "90840": ("90839",),
+}
+# The fields a practice may set under `[billing.codes."CODE"]`, and their types (settings checks them).
+CODE_FIELDS: dict[str, type] = {
+    "what": str,
+    "kind": str,
+    "min_minutes": int,
+    "max_minutes": int,
+    "max_participants": int,
 }
 CRISIS_FIRST_UNIT_MAX = 74  # 90839 covers 30–74 minutes; each +90840 covers 30 more beyond 74
 CRISIS_ADDON_MINUTES = 30
@@ -93,7 +103,7 @@ def rules(overrides: dict[str, Any] | None = None) -> BillingRules:
     overrides = overrides or {}
     for code, row in dict(overrides.get("codes", {})).items():
         base = codes.get(code, ServiceCode(code, str(row.get("what", code)), str(row.get("kind", "timed"))))
-        changes = {k: row[k] for k in ("what", "kind", "min_minutes", "max_minutes", "max_participants") if k in row}
+        changes = {k: row[k] for k in CODE_FIELDS if k in row}
         codes[code] = replace(base, **changes)
     for code, row in dict(overrides.get("addons", {})).items():
         addons[code] = tuple(str(c) for c in row.get("with", ()))

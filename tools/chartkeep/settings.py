@@ -7,12 +7,16 @@ constants in a check.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from chartkeep import billing as service_codes
 from chartkeep.layout import SETTINGS_FILE
 from chartkeep.problems import SEVERITIES, Problem, problem
 
@@ -80,7 +84,26 @@ _TOP_KEYS = {
     "plan_due_warning_days": int,
     "template_review_days": int,
 }
-_CLINICIAN_KEYS = {"name", "credential", "npi", "email", "supervisor", "signing_key"}
+# Whole numbers a practice may set, and the range each accepts (a huge one overflows date arithmetic).
+_RANGES = {
+    "note_deadline_hours": (1, 8760),
+    "plan_review_days": (1, 3650),
+    "plan_due_warning_days": (0, 3650),
+    "template_review_days": (1, 3650),
+    "repeat_intake_days": (1, 3650),
+}
+# Each clinician key is text; an example of each, for the message when it is not.
+_CLINICIAN_EXAMPLES = {
+    "name": "Jane Doe",
+    "credential": "LCSW",
+    "npi": "1234567893",
+    "email": "jane@example.org",
+    "supervisor": "id-of-supervisor",
+    "signing_key": "~/.ssh/id_ed25519.pub",
+}
+_CLINICIAN_KEYS = set(_CLINICIAN_EXAMPLES)
+# How parse_settings' helpers report a problem: `bad(message, *where)`, where = table, key.
+Complain = Callable[..., None]
 _PAYER_KEYS = {
     "name",
     "telehealth_pos_home",
@@ -95,7 +118,8 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
     """Read `chartkeep.toml`; every mistake is a CK090 problem and a default is used instead."""
     path = root / SETTINGS_FILE
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         return Settings(), [problem("CK090", SETTINGS_FILE, 0, "no settings file: run `chartkeep init`")]
     except (UnicodeDecodeError, OSError) as error:
@@ -106,14 +130,20 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
         return Settings(), [
             problem("CK090", SETTINGS_FILE, line, f"not valid TOML ({error}); fix that line")
         ]
-    return parse_settings(raw)
+    if not raw:
+        return Settings(), [
+            problem("CK090", SETTINGS_FILE, 0, "the file sets nothing: add the practice's settings and "
+                    "a [clinicians.ID] table for each clinician (README.md, \"Settings\")")
+        ]
+    return parse_settings(raw, text)
 
 
-def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[Problem]]:
+def parse_settings(raw: dict[str, Any], text: str = "") -> tuple[Settings, list[Problem]]:
+    """Settings from the parsed TOML; `text`, the file itself, gives each problem its line."""
     problems: list[Problem] = []
 
-    def bad(message: str) -> None:
-        problems.append(problem("CK090", SETTINGS_FILE, 0, message))
+    def bad(message: str, *where: str) -> None:
+        problems.append(problem("CK090", SETTINGS_FILE, _line_of(text, *where), message))
 
     values: dict[str, Any] = {}
     for key, kind in _TOP_KEYS.items():
@@ -121,80 +151,220 @@ def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[Problem]]:
             if isinstance(raw[key], kind) and not isinstance(raw[key], bool):
                 values[key] = raw[key]
             else:
-                bad(f"{key} = {raw[key]!r} should be a {kind.__name__}")
+                bad(f"{key} = {raw[key]!r} should be a {kind.__name__}", key)
+    for key in _RANGES.keys() & values.keys():
+        message = _out_of_range(key, values[key])
+        if message:
+            bad(f"{key} = {values[key]!r} {message}", key)
+            del values[key]
     if "client_code_pattern" in values:
         try:
             re.compile(values["client_code_pattern"])
         except re.error as error:
-            bad(f"client_code_pattern {values['client_code_pattern']!r} is not a regex ({error})")
+            bad(f"client_code_pattern {values['client_code_pattern']!r} is not a regex ({error})",
+                "client_code_pattern")
             del values["client_code_pattern"]
+    if "timezone" in values and not _is_zone(values["timezone"]):
+        bad(f"timezone = {values['timezone']!r} is not a time zone: use an IANA name, e.g. "
+            'timezone = "America/Chicago" (or "UTC")', "timezone")
+        del values["timezone"]
     known = set(_TOP_KEYS) | {"clinicians", "payers", "checks", "billing"}
     for key in raw:
         if key not in known:
-            bad(f"unknown setting {key!r}; known settings: {', '.join(sorted(known))}")
+            bad(f"unknown setting {key!r}; known settings: {', '.join(sorted(known))}", key)
 
     clinicians: dict[str, Clinician] = {}
     for cid, table in _tables(raw.get("clinicians"), "clinicians", bad).items():
+        where = f"clinicians.{cid}"
         extra = set(table) - _CLINICIAN_KEYS
         if extra:
-            bad(f"[clinicians.{cid}] has unknown keys {sorted(extra)}")
+            bad(f"[clinicians.{cid}] has unknown keys {sorted(extra)}", where, sorted(extra)[0])
         if not table.get("name") or not table.get("credential"):
-            bad(f"[clinicians.{cid}] needs name and credential (e.g. credential = \"LCSW\")")
-        given = {k: str(v) for k, v in table.items() if k in _CLINICIAN_KEYS}
+            bad(f"[clinicians.{cid}] needs name and credential (e.g. credential = \"LCSW\")", where)
+        given: dict[str, str] = {}
+        for key in _CLINICIAN_KEYS & set(table):
+            if isinstance(table[key], str):
+                given[key] = table[key]
+            else:
+                bad(f"[clinicians.{cid}] {key} = {table[key]!r} should be text in quotes, e.g. "
+                    f'{key} = "{_CLINICIAN_EXAMPLES[key]}"', where, key)
         given.setdefault("name", cid)
         given.setdefault("credential", "")
         clinicians[cid] = Clinician(id=cid, **given)
-    for clinician in clinicians.values():
-        if clinician.supervisor and clinician.supervisor not in clinicians:
-            bad(f"[clinicians.{clinician.id}] supervisor {clinician.supervisor!r} is not a clinician")
+    for clinician in list(clinicians.values()):
+        where = f"clinicians.{clinician.id}"
+        if clinician.supervisor == clinician.id:
+            bad(f"[clinicians.{clinician.id}] supervisor {clinician.supervisor!r} is the clinician "
+                "themself: name another clinician as supervisor, or remove the line", where, "supervisor")
+            clinicians[clinician.id] = replace(clinician, supervisor="")
+        elif clinician.supervisor and clinician.supervisor not in clinicians:
+            bad(f"[clinicians.{clinician.id}] supervisor {clinician.supervisor!r} is not a clinician",
+                where, "supervisor")
 
     payers: dict[str, Payer] = {}
     for pid, table in _tables(raw.get("payers"), "payers", bad).items():
+        where = f"payers.{pid}"
         extra = set(table) - _PAYER_KEYS
         if extra:
-            bad(f"[payers.{pid}] has unknown keys {sorted(extra)}")
+            bad(f"[payers.{pid}] has unknown keys {sorted(extra)}", where, sorted(extra)[0])
         options: dict[str, Any] = {}
         for key in _PAYER_KEYS & set(table):
             if key == "repeat_intake_days":
-                if isinstance(table[key], int) and not isinstance(table[key], bool):
-                    options[key] = table[key]
+                if not isinstance(table[key], int) or isinstance(table[key], bool):
+                    bad(f"[payers.{pid}] repeat_intake_days = {table[key]!r} should be a number of days",
+                        where, key)
+                elif message := _out_of_range(key, table[key]):
+                    bad(f"[payers.{pid}] {key} = {table[key]!r} {message}", where, key)
                 else:
-                    bad(f"[payers.{pid}] repeat_intake_days = {table[key]!r} should be a number of days")
+                    options[key] = table[key]
             else:
                 options[key] = str(table[key])
         payers[pid] = Payer(id=pid, **options)
 
-    checks = raw.get("checks", {})
-    disable: tuple[str, ...] = ()
-    severity: dict[str, str] = {}
-    if isinstance(checks, dict):
-        disable = tuple(str(c) for c in checks.get("disable", []))
-        for code, level in dict(checks.get("severity", {})).items():
-            if level in SEVERITIES:
-                severity[str(code)] = str(level)
-            else:
-                bad(f"[checks.severity] {code} = {level!r}: use \"error\" or \"warning\"")
-    billing = raw.get("billing", {}) if isinstance(raw.get("billing"), dict) else {}
+    disable, severity = _check_choices(raw.get("checks", {}), bad)
     return (
         Settings(
             clinicians=clinicians,
             payers=payers,
             disable=disable,
             severity=severity,
-            billing=billing,
+            billing=_billing(raw.get("billing"), bad),
             **values,
         ),
         problems,
     )
 
 
-def _tables(value: Any, name: str, bad: Any) -> dict[str, dict[str, Any]]:
+def _out_of_range(key: str, value: int) -> str | None:
+    """What to write instead when `value` is outside the range `key` accepts (None: inside it)."""
+    low, high = _RANGES[key]
+    if low <= value <= high:
+        return None
+    unit = "hours" if key.endswith("_hours") else "days"
+    return f"is out of range: use a whole number of {unit} from {low} to {high}"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+def _check_choices(checks: Any, bad: Complain) -> tuple[tuple[str, ...], dict[str, str]]:
+    """`[checks]`: the codes disabled and the severities changed. A string for `disable` would
+    be read letter by letter (and "C" disables every code), so anything but a list disables none."""
+    if not isinstance(checks, dict):
+        bad('checks should be a table: write [checks] with disable = ["CK702"] under it', "checks")
+        return (), {}
+    disable: tuple[str, ...] = ()
+    listed = checks.get("disable", [])
+    if isinstance(listed, list) and all(isinstance(code, str) for code in listed):
+        disable = tuple(listed)
+    else:
+        codes = re.findall(r"[A-Za-z0-9-]+", listed) if isinstance(listed, str) else []
+        bad(f"[checks] disable = {listed!r} should be a list of codes: write disable = "
+            f"{json.dumps(codes or ['CK702'])}", "checks", "disable")
+    severity: dict[str, str] = {}
+    levels = checks.get("severity", {})
+    if not isinstance(levels, dict):
+        bad(f'[checks] severity = {levels!r} should be a table: write severity = {{ CK303 = "error" }}',
+            "checks", "severity")
+        levels = {}
+    for code, level in levels.items():
+        if level in SEVERITIES:
+            severity[str(code)] = str(level)
+        else:
+            bad(f"[checks.severity] {code} = {level!r}: use \"error\" or \"warning\"", "checks.severity", code)
+    return disable, severity
+
+
+def _billing(value: Any, bad: Complain) -> dict[str, Any]:
+    """`[billing]` with only its well-formed rows: each code a table of known fields, each add-on's
+    `with` a list of base codes (billing.rules reads them as such)."""
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        bad(f"[{name}] should hold tables like [{name}.ID]")
+    if not isinstance(value, dict):
+        bad('billing should be a table: write [billing.codes."CODE"] tables under it', "billing")
         return {}
-    return value
+    for key in set(value) - {"codes", "addons"}:
+        bad(f"[billing] has unknown key {key!r}; it holds [billing.codes.\"CODE\"] and "
+            "[billing.addons.\"CODE\"] tables", "billing", key)
+    codes: dict[str, dict[str, Any]] = {}
+    for code, row in _tables(value.get("codes"), "billing.codes", bad).items():
+        where = f"billing.codes.{code}"
+        codes[code] = {}
+        for key, item in row.items():
+            kind = service_codes.CODE_FIELDS.get(key)
+            if kind is None:
+                bad(f"[{where}] has unknown key {key!r}; known: {', '.join(service_codes.CODE_FIELDS)}",
+                    where, key)
+            elif not isinstance(item, kind) or isinstance(item, bool):
+                bad(f"[{where}] {key} = {item!r} should be "
+                    f"{'text in quotes' if kind is str else 'a whole number'}", where, key)
+            elif key == "kind" and item not in service_codes.KINDS:
+                bad(f"[{where}] kind = {item!r}: use one of {', '.join(service_codes.KINDS)}", where, key)
+            else:
+                codes[code][key] = item
+    addons: dict[str, dict[str, Any]] = {}
+    for code, row in _tables(value.get("addons"), "billing.addons", bad).items():
+        where = f"billing.addons.{code}"
+        bases = row.get("with")
+        if set(row) - {"with"}:
+            bad(f"[{where}] has unknown keys {sorted(set(row) - {'with'})}; it takes with = [...]", where)
+        if isinstance(bases, list) and all(isinstance(base, str) for base in bases):
+            addons[code] = {"with": bases}
+        else:
+            bad(f'[{where}] with = {bases!r} should be a list of base codes, e.g. with = ["90834"]',
+                where, "with")
+    return {"codes": codes, "addons": addons}
+
+
+def _tables(value: Any, name: str, bad: Complain) -> dict[str, dict[str, Any]]:
+    """The tables `[name.ID]`, each row that is not a table reported and left out."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        bad(f"[{name}] should hold tables like [{name}.ID]", name)
+        return {}
+    tables: dict[str, dict[str, Any]] = {}
+    for key, row in value.items():
+        if isinstance(row, dict):
+            tables[key] = row
+        else:
+            bad(f"[{name}] {key} = {row!r} should be a table: write [{name}.{key}] and its keys under it",
+                name, key)
+    return tables
+
+
+_HEADER = re.compile(r"^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$")
+
+
+def _line_of(text: str, *where: str) -> int:
+    """The line that sets `where` (a table and key, e.g. "clinicians.mo", "name"), else of the
+    nearest table or key holding it; 0 when none. tomllib gives no positions, so this is a plain
+    scan of headers and `key =` lines: enough for an editor to jump to."""
+    found: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            table = _dotted(header.group(1))
+            found.setdefault(table, number)
+        elif "=" in line and not line.lstrip().startswith("#"):
+            key = _dotted(line.split("=", 1)[0])
+            found.setdefault(f"{table}.{key}" if table else key, number)
+    target = _dotted(".".join(part for part in where if part))
+    while target:
+        if target in found:
+            return found[target]
+        target = target.rpartition(".")[0]
+    return 0
+
+
+def _dotted(name: str) -> str:
+    return re.sub(r"[\s\"']", "", name)
 
 
 DEFAULT_SETTINGS = """\

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from chartkeep.checks.signatures import SIGNATURE_LINE, signature_line
 
 ADDENDUM_HEADING = re.compile(
-    r"^## Addendum (?P<at>\d{4}-\d{2}-\d{2} \d{2}:\d{2}) — (?P<name>.+?), (?P<credential>[^,]+?)[ \t]*$",
+    r"^## Addendum (?P<at>\d{4}-\d{2}-\d{2} \d{2}:\d{2}) — (?P<name>.+?), (?P<credential>[^,\r]+?)[ \t\r]*$",
     re.MULTILINE,
 )
 _ANY_ADDENDUM = re.compile(r"^##[ \t]+Addendum\b", re.MULTILINE)

@@ -167,6 +167,8 @@ def _placement(record: Record) -> list[Problem]:
             return wrong("date", f"file name should be {record.date}-group.md")
         return []
     client = getattr(record, "client", "")
+    if not client:  # the schema reports the missing field; no garbled path advice here
+        return []
     if len(parts) != 3 or parts[0] != NOTES_DIR or parts[1] != client:
         return wrong("client", f"client {client} but the file is in {'/'.join(parts[:-1])}: "
                      f"move it to {NOTES_DIR}/{client}/ or fix `client`")

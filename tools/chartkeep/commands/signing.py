@@ -148,9 +148,18 @@ class _Note:
 
 
 def _settings(root: Path) -> Settings:
+    """The practice's settings, refusing while they have errors: a signature's name, credential
+    and time (its time zone) come from them, and a default in their place would be written for good."""
+    from chartkeep.errors import RefusedError
+    from chartkeep.problems import ERROR
     from chartkeep.settings import load_settings
 
-    return load_settings(root)[0]
+    settings, problems = load_settings(root)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        lines = "\n".join(p.as_text() for p in errors)
+        raise RefusedError(f"chartkeep.toml has errors; fix them first (nothing was written):\n{lines}")
+    return settings
 
 
 def _clinician(settings: Settings, cid: str | None, role: str = "signer") -> Clinician:
@@ -341,12 +350,13 @@ def run_sign(args: argparse.Namespace) -> int:
     if note.kind not in SIGNABLE:
         raise RefusedError(f"{note.rel}: a {note.kind or 'file without a record type'} is not signed")
     _require_git(note.root)
+    settings = _settings(note.root)
     if "signed" in note.raw.meta:
-        return _sign_addendum(note, args.signer)
-    return _sign_note(note, args.signer)
+        return _sign_addendum(note, args.signer, settings)
+    return _sign_note(note, args.signer, settings)
 
 
-def _sign_note(note: _Note, signer: str | None) -> int:
+def _sign_note(note: _Note, signer: str | None, settings: Settings) -> int:
     import datetime as dt
 
     from chartkeep.checks import run_checks
@@ -365,7 +375,6 @@ def _sign_note(note: _Note, signer: str | None) -> int:
     if problems:
         lines = "\n".join(p.as_text() for p in problems)
         raise RefusedError(f"{note.rel} has errors; fix them, then sign:\n{lines}")
-    settings = practice.settings
     clinician = _clinician(settings, signer or str(note.raw.meta.get("clinician") or ""))
     now = _now(settings)
     done = completed_at(record) if isinstance(record, Signable) else None
@@ -388,7 +397,7 @@ def _sign_note(note: _Note, signer: str | None) -> int:
     return 0
 
 
-def _sign_addendum(note: _Note, signer: str | None) -> int:
+def _sign_addendum(note: _Note, signer: str | None, settings: Settings) -> int:
     from chartkeep.errors import RefusedError
     from chartkeep.signing import open_addendum, sign_addendum
 
@@ -405,7 +414,6 @@ def _sign_addendum(note: _Note, signer: str | None) -> int:
         raise RefusedError(
             f"{note.rel}: the addendum '{opened.heading}' is empty: write it under its heading, then sign"
         )
-    settings = _settings(note.root)
     author = next(
         (
             c
@@ -484,8 +492,8 @@ def run_attest(args: argparse.Namespace) -> int:
     if "attestation" in note.raw.meta:
         raise RefusedError(f"{note.rel} already has an attestation; it cannot be replaced")
     _require_git(note.root)
-    practice, record = _load(note)
-    settings = practice.settings
+    settings = _settings(note.root)
+    _, record = _load(note)
     clinician = _clinician(settings, args.signer)
     if isinstance(record, Signable) and record.signed is not None:
         allowed = {record.signed.by, str(getattr(record, "clinician", "") or "")}
@@ -544,6 +552,7 @@ def run_history(args: argparse.Namespace) -> int:
     from chartkeep.audit import note_history
     from chartkeep.errors import SetupError
     from chartkeep.history import open_history
+    from chartkeep.settings import load_settings
 
     note = _Note(args) if _exists(args) else None
     root, rel = (note.root, note.rel) if note else _root_and_rel(args)
@@ -551,7 +560,7 @@ def run_history(args: argparse.Namespace) -> int:
     if history is None:
         raise SetupError(f"{root} is not a git repository: there is no history to show")
     with history:
-        events = note_history(root, rel, history, _settings(root))
+        events = note_history(root, rel, history, load_settings(root)[0])
     if not events:
         if not (root / rel).is_file():
             from chartkeep.errors import UsageError
