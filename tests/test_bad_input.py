@@ -148,3 +148,17 @@ def test_a_number_too_long_for_python_is_a_type_problem(repo: Path) -> None:
     result = chartkeep(repo, "check", "notes/C0001/2026-02-26-soap.md")
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert "CK103" in result.stdout or "CK009" in result.stdout
+
+
+def test_a_file_name_that_is_not_utf8(repo: Path) -> None:
+    import os
+    import shutil
+
+    folder = repo / "notes/C0001"
+    odd = os.path.join(os.fsencode(folder), b"2026-03-01-soap\xff.md")
+    shutil.copyfile(folder / "2026-02-26-soap.md", odd)
+    checked = subprocess.run([sys.executable, "-m", "chartkeep", "check"], cwd=repo, capture_output=True)
+    assert b"2026-03-01-soap\xff.md" in checked.stdout and b"rename it to" in checked.stdout
+    assert b"Traceback" not in checked.stderr
+    built = chartkeep(repo, "build", "--site-dir", str(repo.parent / "site"))
+    assert built.returncode == 2 and "not UTF-8 text" in built.stderr and "internal error" not in built.stderr

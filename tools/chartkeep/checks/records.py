@@ -174,15 +174,15 @@ def _placement(record: Record) -> list[Problem]:
                      f"move it to {NOTES_DIR}/{client}/ or fix `client`")
     if isinstance(record, Client):
         if name != "client.md":
-            return wrong("record", "a face sheet is named client.md")
+            return wrong("record", "rename it to client.md (a face sheet's file name)")
     elif isinstance(record, TreatmentPlan):
         match = _PLAN_NAME.fullmatch(name)
         if not match or match[1] != str(record.date):
-            return wrong("date", f"a treatment plan is named plan-{record.date}.md")
+            return wrong("date", f"rename it to plan-{record.date}.md (a treatment plan's file name)")
     elif isinstance(record, ProgressNote):
         match = _NOTE_NAME.fullmatch(name)
         if not match:
-            return wrong("date", f"a note is named {record.date}-{record.type}.md (YYYY-MM-DD-type.md)")
+            return wrong("date", f"rename it to {record.date}-{record.type}.md (YYYY-MM-DD-type.md)")
         if match[1] != str(record.date):
             return wrong("date", f"date {record.date} but the file name says {match[1]}: rename "
                          "the file or fix the date")
