@@ -86,7 +86,9 @@ def test_addendum_cycle_in_a_crlf_note() -> None:
         (lambda t: t.replace('start: "19:03"', 'start: "19:00"'), "front matter line 3"),
         (lambda t: t.replace("suicidal: denied", "suicidal: passive"), "front matter line 5"),
         (lambda t: t + "\nOne more thing.\n", "outside an addendum"),
-        (lambda t: t + "\n## Addendum x\n\nok\n\n## Plan\nnew plan\n", "not an addendum"),
+        (lambda t: t + "\n## Addendum 2026-03-05 20:15 — Jane Doe, LCSW\n\nok\n\n## Plan\nnew plan\n", "not an addendum"),
+        (lambda t: t + "\n## Addendum\n\nLate correction, by no one on no date.\n", "no date and author"),
+        (lambda t: t + "\n## Addendum x\n\nok\n", "no date and author"),
         (lambda t: t.replace("---\n\n## Plan", "---\n## Plan"), "signed text differs"),
     ],
 )

@@ -262,9 +262,15 @@ def locked_change(signed_text: str, text: str) -> Change | None:
         line = new.body_line + new.body.count("\n", 0, len(locked)) + 1
         return Change(line, f"text was added at line {line} outside an addendum")
     for heading in _TOP_HEADING.finditer(rest):
+        line = new.body_line + new.body.count("\n", 0, len(locked) + heading.start())
         if not _ANY_ADDENDUM.match(rest, heading.start()):
-            line = new.body_line + new.body.count("\n", 0, len(locked) + heading.start())
             return Change(line, f"a new section at line {line} is not an addendum")
+        if not ADDENDUM_HEADING.match(rest, heading.start()):  # an addendum is dated and signed for
+            return Change(
+                line,
+                f"the addendum at line {line} has no date and author in its heading: "
+                "start addenda with `chartkeep addendum NOTE`",
+            )
     return None
 
 
