@@ -251,13 +251,12 @@ def plain_signatures(practice: Practice) -> list[Problem]:
 def plain_names_in_paths(practice: Practice) -> list[Problem]:
     parts: dict[str, str] = {}
     for code, client in practice.clients.items():
-        for part in client.name.split():
-            token = part.casefold().strip(".,'’")
+        for token in privacy._PATH_TOKENS.split(privacy.fold(client.name)):
             if len(token) >= privacy.MIN_NAME_PART:
                 parts[token] = code
     out = []
     for raw in practice.raws:
-        tokens = set(privacy._PATH_TOKENS.split(raw.path.casefold()))
+        tokens = set(privacy._PATH_TOKENS.split(privacy.fold(raw.path)))
         hit = sorted(tokens & parts.keys())
         if hit:
             out.append(problem("CK602", raw.path, 0,

@@ -238,6 +238,24 @@ def candidate_paths(first: str, limit: int = 99) -> Iterable[str]:
         yield f"{stem}-{number}.md"
 
 
+def unsafe_code(code: str) -> str | None:
+    """Why `code` cannot be a folder name under notes/ (whatever the practice's pattern allows),
+    or None: a client code is one plain path component."""
+    if not code:
+        return "is empty"
+    if "/" in code or "\\" in code:
+        return "contains a path separator ('/' or '\\')"
+    if code.startswith("."):
+        return "starts with '.' (a hidden file, or '.' or '..')"
+    if not code.isprintable() or code != code.strip():
+        return "contains a control character or leading or trailing spaces"
+    if ":" in code:
+        return "contains ':' (not allowed in file names on Windows and macOS)"
+    if code.casefold() == "groups":
+        return "is the folder of group records (notes/groups/)"
+    return None
+
+
 def next_client_code(pattern: str, existing: Iterable[str]) -> str:
     """The next free code for a pattern of the form PREFIX + N digits (`C[0-9]{4}`, `P\\d{5}`)."""
     match = re.fullmatch(r"\^?([A-Za-z_-]*)(?:\[0-9\]|\\d)\{(\d+)\}\$?", pattern)

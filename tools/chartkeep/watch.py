@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
@@ -45,20 +46,49 @@ def is_note_path(rel: str) -> bool:
     return name.endswith(".md")
 
 
-def client_codes_of(paths: Iterable[str]) -> list[str]:
-    """Client codes named by the folders of `paths` (group records name none)."""
+def client_codes_of(paths: Iterable[str], pattern: re.Pattern[str] | None = None) -> list[str]:
+    """Client codes named by the folders of `paths`: only folder names that are client codes
+    (the practice's `pattern`, and one safe path component); group records and anything else
+    name none."""
+    from chartkeep.scaffold import unsafe_code
+
+    pattern = pattern or _default_pattern()
     codes = set()
     for rel in paths:
         match = _CODE_IN_PATH.match(rel)
-        if match and match[1] != "groups":
+        if match and unsafe_code(match[1]) is None and pattern.fullmatch(match[1]):
             codes.add(match[1])
     return sorted(codes)
 
 
-def autosave_message(paths: Sequence[str]) -> str:
+def _default_pattern() -> re.Pattern[str]:
+    from chartkeep.settings import Settings
+
+    return Settings().code_pattern()
+
+
+def autosave_message(paths: Sequence[str], pattern: re.Pattern[str] | None = None) -> str:
     """The commit message: client codes only, never a name or a note's words."""
-    codes = client_codes_of(paths)
+    codes = client_codes_of(paths, pattern)
     return f"autosave: {', '.join(codes)}" if codes else "autosave: group records"
+
+
+def committable(rel: str, pattern: re.Pattern[str], name_parts: set[str]) -> bool:
+    """Whether autosave may commit `rel`: it lies in a client code's folder (or a group's
+    folder) and its path holds no client's name. Anything else is left for the clinician."""
+    from chartkeep.checks.privacy import path_names
+    from chartkeep.layout import GROUPS_DIR
+    from chartkeep.scaffold import GROUP_NAME, unsafe_code
+
+    parts = PurePosixPath(rel).parts
+    if len(parts) < 3:
+        return False
+    folder = parts[1]
+    if parts[0] == NOTES_DIR and folder == GROUPS_DIR:
+        placed = len(parts) == 4 and GROUP_NAME.fullmatch(parts[2]) is not None
+    else:
+        placed = unsafe_code(folder) is None and pattern.fullmatch(folder) is not None
+    return placed and not path_names(rel, name_parts)
 
 
 def check_files(root: Path, rels: Sequence[str]) -> list[Any]:
@@ -147,20 +177,51 @@ def changed_drafts(root: Path) -> list[str]:
     return sorted(set(paths))
 
 
-def autosave(root: Path) -> str | None:
+@dataclass(frozen=True)
+class Autosave:
+    """What one autosave did: the commit message (None when nothing was committed) and the
+    changed notes it left alone (outside a client folder, or with a name in the path)."""
+
+    message: str | None
+    held: tuple[str, ...] = ()
+
+
+def held_notice(count: int) -> str:
+    """The one line saying some notes were not committed: a count, never a path (a path
+    outside a client folder may hold a client's name)."""
+    notes = "1 note" if count == 1 else f"{count} notes"
+    return (f"autosave: {notes} outside a client folder (or with a client's name in the path) not "
+            "committed: move it to notes/<CLIENT CODE>/, named by date and type, "
+            "then `chartkeep check`")
+
+
+def autosave(root: Path) -> Autosave:
     """Commit changed drafts through the git CLI (`git add`, `git commit`): problems or not,
-    a draft is better in history than lost. Returns the message, or None when nothing changed."""
-    paths = changed_drafts(root)
+    a draft is better in history than lost. Only notes in a client code's (or a group's) folder
+    with no client's name in their path are committed: a commit message and git's history
+    carry client codes only."""
+    from chartkeep.checks.privacy import name_parts
+    from chartkeep.commands.scaffold import client_names
+    from chartkeep.settings import load_settings
+
+    changed = changed_drafts(root)
+    if not changed:
+        return Autosave(None)
+    settings, _ = load_settings(root)
+    pattern = settings.code_pattern()
+    parts = name_parts(client_names(root, settings))
+    paths = [rel for rel in changed if committable(rel, pattern, parts)]
+    held = tuple(rel for rel in changed if rel not in paths)
     if not paths:
-        return None
-    message = autosave_message(paths)
+        return Autosave(None, held)
+    message = autosave_message(paths, pattern)
     steps = (["git", "add", "-A", "--", *paths], ["git", "commit", "-q", "-m", message, "--", *paths])
     for step in steps:
         result = subprocess.run(step, cwd=root, capture_output=True, check=False)
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
             raise RuntimeError(detail or f"{step[1]} failed")
-    return message
+    return Autosave(message, held)
 
 
 def watch(root: Path, *, autosave_minutes: float | None = None, out: TextIO | None = None,
@@ -183,6 +244,7 @@ def watch(root: Path, *, autosave_minutes: float | None = None, out: TextIO | No
         observer.schedule(Handler(), str(directory), recursive=True)
     interval = autosave_minutes * 60 if autosave_minutes else None
     next_save = time.monotonic() + interval if interval else None
+    warned: set[str] = set()
     observer.start()
     try:
         extra = f"; autosaving every {autosave_minutes:g} min" if interval else ""
@@ -198,12 +260,15 @@ def watch(root: Path, *, autosave_minutes: float | None = None, out: TextIO | No
             if next_save is not None and interval and time.monotonic() >= next_save:
                 next_save = time.monotonic() + interval
                 try:
-                    message = autosave(root)
+                    saved = autosave(root)
                 except (RuntimeError, OSError) as error:
                     print(f"chartkeep: autosave failed: {error}", file=sys.stderr, flush=True)
                 else:
-                    if message:
-                        print(message, file=out, flush=True)
+                    if saved.message:
+                        print(saved.message, file=out, flush=True)
+                    if set(saved.held) - warned:  # said once, until another such note appears
+                        print(held_notice(len(saved.held)), file=out, flush=True)
+                    warned = set(saved.held)
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,6 +4,8 @@ practice's pattern (codes are the only identifiers allowed in paths, commits and
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from operator import attrgetter
 
 from chartkeep.model import Client, GroupSession, ProgressNote, Record
@@ -11,17 +13,45 @@ from chartkeep.practice import Practice
 from chartkeep.problems import Problem, problem
 from chartkeep.reader import RawRecord
 
-# `\b[A-Z]` written as `[A-Z](?<=\b[A-Z])`: the same matches, but a pattern that opens with a
-# character class lets the regex engine skip straight to capitals instead of trying every position.
-_CAPITALISED_PAIR = re.compile(r"([A-Z](?<=\b[A-Z])[a-zA-Z'’-]+)\s+([A-Z][a-zA-Z'’-]+)\b")
-_PATH_TOKENS = re.compile(r"[^a-z0-9]+")
+# A word of a name: ASCII letters, ' ’ and -, and anything outside ASCII but spaces and
+# punctuation (so accented letters, other scripts and combining accents all stay in the word).
+# Ranges only, no \s or \d: the regex engine then tests a character with one table look-up.
+_WORD = (r"[^\x00-\x26\x28-\x2c\x2e-\x40\x5b-\x60\x7b-\x7f\x85\xa0-\xa9\xab-\xb4\xb6-\xb9\xbb-\xbf"
+         r"\xd7\xf7\u1680\u2000-\u200a\u2012-\u2018\u201a-\u205f\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]")
+# A capitalised word starts at a word boundary with A-Z or a character outside ASCII that may be
+# a letter (not punctuation, not ’); `name_pairs` drops the starts that are not letters
+# or are lower-case. Opening with a character class (`X(?<=\bX)` rather than `\bX`) lets the
+# regex engine skip straight past lower-case ASCII. The second word is a lookahead, so in
+# "Met Ann Lee" both "Met Ann" and "Ann Lee" are found.
+# (Written as the characters excluded: the same set as a list of ranges up to \U0010ffff takes
+# `re` some 20 ms to compile, paid by every chartkeep command that checks a note.)
+_START = r"[^\x00-\x40\x5b-\xbf\xd7\xf7\u1680\u2000-\u205f\u3000-\u303f\uff01-\uff20]"
+_CAPITALISED_PAIR = re.compile(rf"({_START}(?<=\b{_START}){_WORD}+)\s+(?=({_START}{_WORD}+)\b)")
+_PATH_TOKENS = re.compile(r"[\W_]+")
 # For str.translate: every ASCII character that `_PATH_TOKENS` splits on, as a space.
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
+# Accents and vowel points dropped by `fold` (after NFKD has split them off their letters).
+_MARKS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+    "\u064b-\u065f\u0670\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+# Letters that carry their accent without a decomposition (case-folded already).
+_LETTER_FOLDS = str.maketrans({"ø": "o", "đ": "d", "ð": "d", "ł": "l", "ŀ": "l", "ħ": "h", "ı": "i",
+                               "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th"})
 MIN_NAME_PART = 3
 
 
+def fold(text: str) -> str:
+    """`text` for comparing names: case-folded, accents dropped (José Müller → jose muller), in
+    any script. Both sides of every name comparison go through it."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded).translate(_LETTER_FOLDS))
+
+
 def _name_key(first: str, last: str) -> str:
-    return f"{first} {last}".casefold()
+    return fold(f"{first} {last}")
 
 
 def _names(practice: Practice) -> dict[str, str]:
@@ -55,13 +85,28 @@ def name_pairs(raw: RawRecord) -> tuple[tuple[str, int], ...]:
     body = raw.body
     seen: dict[str, int] = {}
     line, counted = raw.body_line, 0  # lines counted up to `counted`, as matches come in order
-    for match in _CAPITALISED_PAIR.finditer(body):
-        key = _name_key(match[1], match[2])
+    search, pos = _CAPITALISED_PAIR.search, 0
+    while (match := search(body, pos)) is not None:
+        first, last = match.groups()
+        if first[0] >= "\x80" and not _capital(first[0]):
+            pos = match.start() + 1  # not a word that starts a name: a name may start inside it
+            continue
+        pos = match.end()
+        if last[0] >= "\x80" and not _capital(last[0]):
+            continue
+        key = f"{first} {last}".casefold()
+        if not key.isascii():
+            key = fold(key)
         if key not in seen:
             line += body.count("\n", counted, match.start())
             counted = match.start()
             seen[key] = line
     return tuple(seen.items())
+
+
+def _capital(char: str) -> bool:
+    """A letter outside ASCII that starts a name: upper-case, or from a script without case."""
+    return char.isalpha() and not char.islower()
 
 
 def _other_names(record: Record, pairs: tuple[tuple[str, int], ...], names: dict[str, str]) -> list[Problem]:
@@ -81,23 +126,31 @@ def _other_names(record: Record, pairs: tuple[tuple[str, int], ...], names: dict
     return out
 
 
+def name_parts(names: Iterable[str]) -> set[str]:
+    """The folded words of these names that a path must not hold (3 letters or more)."""
+    return {token for name in names for token in _path_tokens(fold(name)) if len(token) >= MIN_NAME_PART}
+
+
+def path_names(path: str, parts: set[str]) -> list[str]:
+    """The name parts that `path` holds as whole words (folded), sorted: CK602's test."""
+    return sorted(parts.intersection(_path_tokens(fold(path))))
+
+
 def _names_in_paths(practice: Practice) -> list[Problem]:
     parts: dict[str, str] = {}
     for code, client in practice.clients.items():
-        for part in client.name.split():
-            token = part.casefold().strip(".,'’")
-            if len(token) >= MIN_NAME_PART:
-                parts[token] = code
+        for token in name_parts([client.name]):
+            parts[token] = code
     paths = list(map(attrgetter("path"), practice.raws))
-    # A token never spans a "/" (and case folding reads no context), so the tokens of all the
+    # A token never spans a "/" (and folding reads no context), so the tokens of all the
     # paths joined by "/" are the tokens of each: one split finds the name parts any path holds,
     # usually none. Only paths that contain one of those are split on their own.
-    held = parts.keys() & _path_tokens("/".join(paths).casefold())
+    held = parts.keys() & _path_tokens(fold("/".join(paths)))
     if not held:
         return []
     out = []
     for path in paths:
-        folded = path.casefold()
+        folded = fold(path)
         if not any(part in folded for part in held):
             continue
         hit = sorted(parts.keys() & _path_tokens(folded))
@@ -109,7 +162,7 @@ def _names_in_paths(practice: Practice) -> list[Problem]:
 
 
 def _path_tokens(text: str) -> list[str]:
-    """The words of a (case-folded) path: `_PATH_TOKENS.split(text)` but empty strings, found
+    """The words of a (folded) path: `_PATH_TOKENS.split(text)` but empty strings, found
     with str.split where the text is ASCII (several times faster)."""
     if text.isascii():
         return text.translate(_ASCII_SEPARATORS).split()

@@ -148,11 +148,18 @@ def run_new_client(args: argparse.Namespace) -> int:
     root, settings, today = _open_practice(args.practice)
     pattern = settings.code_pattern()
     existing = client_codes(root, pattern)
-    if args.code:
+    if args.code is not None:
+        unsafe = scaffold.unsafe_code(args.code)
+        if unsafe:
+            raise UsageError(f"--code {args.code!r} {unsafe}: a client code is one folder name under "
+                             "notes/ (letters and digits, e.g. C0042); nothing was written")
         if not pattern.fullmatch(args.code):
             raise UsageError(f"--code {args.code!r} does not match client_code_pattern {pattern.pattern!r}")
         if args.code in existing or (root / "notes" / args.code).exists():
             raise UsageError(f"client {args.code} already exists; leave out --code for the next free one")
+        if _holds_a_name(args.code, [args.name or "", *client_names(root, settings)]):
+            raise UsageError("--code contains a client's name: client codes are the only identifiers "
+                             "allowed in paths; leave out --code for the next free one")
         code = args.code
     else:
         try:
@@ -204,6 +211,11 @@ def run_new_group_note(args: argparse.Namespace) -> int:
     if not group or not clients or not clients.strip(" ,"):
         raise UsageError("no group or no members named; nothing was written")
     pattern = settings.code_pattern()
+    if _holds_a_name(group, client_names(root, settings)):
+        raise UsageError(
+            "--group contains a client's name: the group id is a folder name in every member's "
+            "chart; name the group by its day or theme (e.g. tuesday-anxiety)"
+        )
     if not scaffold.GROUP_NAME.fullmatch(group) or pattern.search(group.upper()):
         raise UsageError(
             f"--group {group!r}: use lower-case letters, digits and '-' (e.g. tuesday-anxiety), "
@@ -352,7 +364,7 @@ def active_caseload(root: Path, settings: Any) -> list[str]:
 def _face_sheet(root: Path, settings: Any, code: str) -> dict[str, Any]:
     from chartkeep.errors import UsageError
 
-    if not settings.code_pattern().fullmatch(code):
+    if scaffold_unsafe(code) or not settings.code_pattern().fullmatch(code):
         raise UsageError(
             f"{code!r} is not a client code (pattern {settings.client_code_pattern!r}, e.g. C0001)"
         )
@@ -422,13 +434,38 @@ def read_known(root: Path, code: str, day: dt.date, face: dict[str, Any], settin
     )
 
 
+def scaffold_unsafe(code: str) -> str | None:
+    from chartkeep.scaffold import unsafe_code
+
+    return unsafe_code(code)
+
+
+def client_names(root: Path, settings: Any) -> list[str]:
+    """Every client's name from the face sheets (only to keep names out of paths; never shown)."""
+    names = []
+    for code in client_codes(root, settings.code_pattern()):
+        meta, _ = read_meta(root / "notes" / code / "client.md")
+        if meta.get("name"):
+            names.append(str(meta["name"]))
+    return names
+
+
+def _holds_a_name(component: str, names: list[str]) -> bool:
+    """Whether a path component holds a part of one of `names`, as CK602 finds it."""
+    from chartkeep.checks.privacy import name_parts, path_names
+
+    return bool(path_names(component, name_parts(names)))
+
+
 def _names_someone(text: str, faces: dict[str, dict[str, Any]]) -> bool:
-    folded = text.casefold()
+    from chartkeep.checks.privacy import fold
+
+    folded = fold(text)
     for code, meta in faces.items():
         if code.casefold() in folded:
             return True
         name = str(meta.get("name") or "").split()
-        if name and len(name) >= 2 and f"{name[0]} {name[-1]}".casefold() in folded:
+        if name and len(name) >= 2 and fold(f"{name[0]} {name[-1]}") in folded:
             return True
     return False
 
