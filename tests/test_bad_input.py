@@ -162,3 +162,27 @@ def test_a_file_name_that_is_not_utf8(repo: Path) -> None:
     assert b"Traceback" not in checked.stderr
     built = chartkeep(repo, "build", "--site-dir", str(repo.parent / "site"))
     assert built.returncode == 2 and "not UTF-8 text" in built.stderr and "internal error" not in built.stderr
+
+
+@pytest.mark.parametrize("kind", ["empty", "folder", "latin-1", "loop", "broken yaml"])
+def test_a_broken_practice_template_writes_no_note(repo: Path, kind: str) -> None:
+    import os
+
+    template = repo / "templates/soap.md"
+    template.parent.mkdir(exist_ok=True)
+    template.unlink(missing_ok=True)
+    if kind == "empty":
+        template.write_text("")
+    elif kind == "folder":
+        template.mkdir()
+    elif kind == "latin-1":
+        template.write_bytes("---\ntemplate: soap@1\nrecord: note\n---\n\n## Subjective\ncaf\xe9\n".encode("latin-1"))
+    elif kind == "loop":
+        os.symlink("soap.md", template)
+    else:
+        template.write_text("---\ntemplate: soap@1\nrecord: note\nrisk: [unclosed\n---\n\n## Subjective\n")
+    before = sorted(p.name for p in (repo / "notes/C0001").iterdir())
+    result = chartkeep(repo, "new-note", "C0001", "soap", "--date", "2026-04-20", "--no-edit")
+    assert result.returncode == 2 and "templates/soap.md cannot be used" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert sorted(p.name for p in (repo / "notes/C0001").iterdir()) == before

@@ -227,6 +227,34 @@ def test_group_note_writes_the_record_and_private_member_notes(root: Path, edito
                 assert other not in text and name not in text and name.split()[-1] not in text
 
 
+def test_group_note_is_all_or_nothing(root: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A disk that fills up at the third record: none of the session's records is left, so a
+    rerun writes them under their own names, not beside a half-written session as -2 copies."""
+    import errno
+
+    from chartkeep import cli
+    from chartkeep.commands import scaffold as commands
+
+    real, calls = commands.write_new, []
+
+    def filling_up(root_: Path, first: str, text: str) -> str:
+        calls.append(first)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(root_ / first))
+        return real(root_, first, text)
+
+    monkeypatch.setattr(commands, "write_new", filling_up)
+    monkeypatch.chdir(root)
+    args = ["new-group-note", "--group", "tue", "--clients", "C0001,C0003,C0004", "--no-edit"]
+    assert cli.main(args) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not (root / "notes/groups/tue").exists() or not any((root / "notes/groups/tue").iterdir())
+    assert not list(root.glob(f"notes/*/{TODAY}-group*.md"))
+    monkeypatch.setattr(commands, "write_new", real)
+    assert cli.main(args) == 0
+    assert sorted(p.name for p in root.glob(f"notes/*/{TODAY}-group*.md")) == [f"{TODAY}-group.md"] * 3
+
+
 def test_group_note_refuses_a_member_in_the_shared_text(root: Path) -> None:
     result = run_ck(root, "new-group-note", "--group", "tue", "--clients", "C0001,C0003",
                     "--theme", "Mary Major shared her story", "--no-edit")

@@ -128,7 +128,7 @@ def run_new_note(args: argparse.Namespace) -> int:
     day = _parse_day(args.date, today)
     start, end = _session_times(args.start, args.end)
     face = _face_sheet(root, settings, client)
-    template_text = templates[note_type].read_text(encoding="utf-8")
+    template_text = template_text_of(root, templates[note_type])
     meta = _template_meta(template_text)
     record = str(meta.get("record") or "note")
     custom = record == "note" and note_type not in STANDARD_NOTE_TYPES
@@ -187,7 +187,7 @@ def run_new_client(args: argparse.Namespace) -> int:
         pronouns=args.pronouns, diagnoses=diagnoses, today=today,
     )
     templates = template_files(root)
-    text = scaffold.fill(templates["client"].read_text(encoding="utf-8"), values)
+    text = scaffold.fill(template_text_of(root, templates["client"]), values)
     rel = f"notes/{code}/client.md"
     from chartkeep.layout import atomic_write
 
@@ -239,15 +239,22 @@ def run_new_group_note(args: argparse.Namespace) -> int:
         interventions=args.interventions, modality=args.modality, pos=args.pos,
     )
     templates = template_files(root)
-    written = [write_new(root, scaffold.group_path(group, day),
-                         scaffold.fill(templates["group-session"].read_text(encoding="utf-8"), shared))]
-    member_template = templates["group"].read_text(encoding="utf-8")
+    records = [(scaffold.group_path(group, day),
+                scaffold.fill(template_text_of(root, templates["group-session"]), shared))]
+    member_template = template_text_of(root, templates["group"])
     for code in members:
         known = read_known(root, code, day, faces[code], settings)
         own = scaffold.prefill("group", known, day, start=start, end=end)
         values = scaffold.member_values(group, shared, own)
-        written.append(write_new(root, scaffold.note_path("group", code, day),
-                                 scaffold.fill(member_template, values)))
+        records.append((scaffold.note_path("group", code, day), scaffold.fill(member_template, values)))
+    written: list[str] = []
+    try:
+        for first, text in records:
+            written.append(write_new(root, first, text))
+    except BaseException:  # all or nothing: a rerun must not find half a session and add -2 copies
+        for rel in written:
+            (root / rel).unlink(missing_ok=True)  # created by this run a moment ago, template text only
+        raise
     for rel in written:
         print(display(root, rel), flush=True)
     edit_and_check(root, written, args.no_edit)
@@ -324,6 +331,33 @@ def _template_meta(text: str) -> dict[str, Any]:
         return {}
     loaded = yamlstrict.load(split.front, "template", split.front_line)
     return loaded.value if isinstance(loaded.value, dict) else {}
+
+
+def template_text_of(root: Path, path: Path) -> str:
+    """A template's text, refused with what to fix when it cannot make a record (unreadable, not
+    UTF-8, no front matter, broken YAML): a note is never written from a broken template."""
+    from chartkeep.errors import SetupError
+    from chartkeep.layout import read_regular
+    from chartkeep.problems import ERROR, problem
+    from chartkeep.reader import decode
+    from chartkeep.templates import read_template
+
+    shown = str(path.relative_to(root)) if path.is_relative_to(root) else f"(built-in) {path.name}"
+    template, problems = read_template(path, shown)
+    errors = [p for p in problems if p.severity == ERROR]
+    text = None
+    if template is not None and not errors:
+        try:
+            text, errors = decode(shown, read_regular(path)[1])
+        except OSError as error:
+            errors = [problem("CK012", shown, 0, f"cannot read: {error.strerror or error}")]
+    if text is None:
+        lines = "\n".join(p.as_text() for p in errors or problems)
+        raise SetupError(
+            f"the template {shown} cannot be used: fix it (or remove it to use the built-in one), "
+            f"then run the command again; nothing was written.\n{lines}"
+        )
+    return text
 
 
 def template_files(root: Path) -> dict[str, Path]:
