@@ -186,3 +186,18 @@ def test_a_broken_practice_template_writes_no_note(repo: Path, kind: str) -> Non
     assert result.returncode == 2 and "templates/soap.md cannot be used" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert sorted(p.name for p in (repo / "notes/C0001").iterdir()) == before
+
+
+def test_small_usage_mistakes_are_explained(repo: Path) -> None:
+    note = repo / "notes/C0001/2026-02-26-soap.md"
+    note.write_text(note.read_text().replace("---\n", "---\nsession: -1\n", 1))
+    checked = chartkeep(repo, "check", "notes/C0001/2026-02-26-soap.md")
+    assert "session = -1 is out of range: it is at least 1" in checked.stdout, checked.stdout
+    far = chartkeep(repo, "new-note", "C0001", "soap", "--date", "9999-12-31", "--no-edit")
+    assert far.returncode == 2 and "between 1900 and 2199" in far.stderr
+    ghost = chartkeep(repo, "new-group-note", "--group", "tue", "--clients", "C0001", "--clinician", "ghost",
+                      "--no-edit")
+    assert ghost.returncode == 2 and "'ghost' is not in chartkeep.toml" in ghost.stderr
+    assert not (repo / "notes/groups/tue").exists()
+    never = chartkeep(repo, "watch", "--autosave", "-1")
+    assert never.returncode == 2 and "more than 0" in never.stderr

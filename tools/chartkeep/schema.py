@@ -361,7 +361,13 @@ class _Validator:
             spec.maximum is not None and value > spec.maximum
         ):
             code = "CK406" if key.startswith("measures.") else "CK104"
-            self.fail(code, key, f"{key} = {value} is out of range {spec.minimum}–{spec.maximum}")
+            if spec.maximum is None:
+                bounds = f"it is at least {spec.minimum}"
+            elif spec.minimum is None:
+                bounds = f"it is at most {spec.maximum}"
+            else:
+                bounds = f"the range is {spec.minimum}–{spec.maximum}"
+            self.fail(code, key, f"{key} = {value} is out of range: {bounds}")
             return None
         return value
 

@@ -234,6 +234,9 @@ def run_new_group_note(args: argparse.Namespace) -> int:
                 "member's chart; describe the group, not a member"
             )
     clinician = args.clinician or faces[members[0]].get("clinician")
+    if args.clinician and settings.clinicians and args.clinician not in settings.clinicians:
+        raise UsageError(f"--clinician {args.clinician!r} is not in chartkeep.toml; use one of "
+                         f"{', '.join(settings.clinicians)}")
     shared = scaffold.group_values(
         group, day, members, clinician, start=start, end=end, theme=args.theme,
         interventions=args.interventions, modality=args.modality, pos=args.pos,
@@ -269,6 +272,10 @@ def run_watch(args: argparse.Namespace) -> int:
     from chartkeep.gitstate import require_unlocked
 
     require_unlocked(root)
+    if args.autosave is not None and not args.autosave > 0:
+        from chartkeep.errors import UsageError
+
+        raise UsageError(f"--autosave {args.autosave:g}: give the minutes between commits, more than 0")
     return watch(root, autosave_minutes=args.autosave)
 
 
@@ -688,7 +695,7 @@ def _parse_date(text: str, option: str) -> dt.date:
 
     day = parse_date(text.strip())
     if day is None:
-        raise UsageError(f"{option} {text!r} is not a date: use YYYY-MM-DD")
+        raise UsageError(f"{option} {text!r} is not a date between 1900 and 2199: use YYYY-MM-DD")
     return day
 
 
