@@ -7,16 +7,13 @@ constants in a check.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from chartkeep import billing as service_codes
 from chartkeep.layout import SETTINGS_FILE
 from chartkeep.problems import SEVERITIES, Problem, problem
 
@@ -246,6 +243,8 @@ def _out_of_range(key: str, value: int) -> str | None:
 
 def _is_zone(name: str) -> bool:
     try:
+        from zoneinfo import ZoneInfo
+
         ZoneInfo(name)
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
         return False
@@ -265,7 +264,7 @@ def _check_choices(checks: Any, bad: Complain) -> tuple[tuple[str, ...], dict[st
     else:
         codes = re.findall(r"[A-Za-z0-9-]+", listed) if isinstance(listed, str) else []
         bad(f"[checks] disable = {listed!r} should be a list of codes: write disable = "
-            f"{json.dumps(codes or ['CK702'])}", "checks", "disable")
+            f"{_json(codes or ['CK702'])}", "checks", "disable")
     severity: dict[str, str] = {}
     levels = checks.get("severity", {})
     if not isinstance(levels, dict):
@@ -280,11 +279,19 @@ def _check_choices(checks: Any, bad: Complain) -> tuple[tuple[str, ...], dict[st
     return disable, severity
 
 
+def _json(value: Any) -> str:
+    import json  # only for this message: every command loads the settings
+
+    return json.dumps(value)
+
+
 def _billing(value: Any, bad: Complain) -> dict[str, Any]:
     """`[billing]` with only its well-formed rows: each code a table of known fields, each add-on's
     `with` a list of base codes (billing.rules reads them as such)."""
     if value is None:
         return {}
+    from chartkeep import billing as service_codes  # only for a practice that overrides codes
+
     if not isinstance(value, dict):
         bad('billing should be a table: write [billing.codes."CODE"] tables under it', "billing")
         return {}
