@@ -238,9 +238,9 @@ def test_after_edits_only_the_edited_clients_are_checked_again(tmp_path: Path, s
         assert choose(found, practice.settings) == fresh(root, at), kinds
     sheet = root / "notes" / "C0002" / "client.md"  # a face sheet: every client's records again
     _set(sheet, "name", "Irene Adler")
-    served, found = memoised(root, at)
-    practice, _ = check_practice(root, as_of=at)
-    assert len(practice.records) == 0 and found == fresh(root, at)
+    practice, found = check_practice(root, as_of=at)
+    assert len(practice.records) >= total, "every client's records again"
+    assert choose(found, practice.settings) == fresh(root, at)
 
 
 def test_a_note_checked_alone_is_checked_as_in_the_whole_practice_once_findings_exist(practice: Path) -> None:

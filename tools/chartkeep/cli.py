@@ -60,11 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as error:  # the system refused: a folder not writable, a path not there
         where = f"{error.filename}: " if error.filename else ""
-        print(
-            f"chartkeep: {where}{error.strerror or error}. Check that the path exists and that you "
-            "may read and write it, then run the command again; nothing was overwritten.",
-            file=sys.stderr,
-        )
+        print(f"chartkeep: {where}{error.strerror or error}. {_what_to_do(error)}", file=sys.stderr)
         return 2
     except Exception as error:  # the last edge: never a traceback for the therapist
         print(
@@ -73,6 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def _what_to_do(error: OSError) -> str:
+    """The next step after the system refused (records are written whole or not at all)."""
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "Free some disk space, then run the command again."
+    if error.errno == errno.EROFS:
+        return "The disk is read-only: run the command where the practice can be written."
+    return "Check that the path exists and that you may read and write it, then run the command again."
 
 
 if __name__ == "__main__":

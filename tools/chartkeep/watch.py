@@ -200,8 +200,7 @@ def autosave(root: Path) -> Autosave:
     a draft is better in history than lost. Only notes in a client code's (or a group's) folder
     with no client's name in their path are committed: a commit message and git's history
     carry client codes only."""
-    from chartkeep.checks.privacy import name_parts
-    from chartkeep.commands.scaffold import client_names
+    from chartkeep.checks.privacy import face_sheet_names, name_parts
     from chartkeep.settings import load_settings
 
     changed = changed_drafts(root)
@@ -209,7 +208,7 @@ def autosave(root: Path) -> Autosave:
         return Autosave(None)
     settings, _ = load_settings(root)
     pattern = settings.code_pattern()
-    parts = name_parts(client_names(root, settings))
+    parts = name_parts(face_sheet_names(root, pattern))
     paths = [rel for rel in changed if committable(rel, pattern, parts)]
     held = tuple(rel for rel in changed if rel not in paths)
     if not paths:

@@ -191,6 +191,24 @@ class FullChart:
     pages: dict[str, ChartPage]
 
 
+def require_text_names(paths: Iterable[str]) -> None:
+    """A page cannot be made of a record whose file name is not UTF-8 text (MkDocs fails on it):
+    name those to rename, shown with �."""
+    from chartkeep.errors import SetupError
+
+    odd = []
+    for path in paths:
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            odd.append(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    if odd:
+        raise SetupError(
+            f"{', '.join(odd)}: the file name is not UTF-8 text (shown with �); rename it "
+            "(e.g. YYYY-MM-DD-type.md), then build again"
+        )
+
+
 class ChartSource:
     """A practice's chart pages, kept between builds (what the MkDocs plugin reads)."""
 
@@ -225,6 +243,7 @@ class ChartSource:
         """Read and check the whole practice and make every page, changing nothing yet."""
         start = time.perf_counter()
         practice, problems = load_checked(self.root, self.as_of)
+        require_text_names(raw.path for raw in practice.raws)
         self.timings["load_check"] = time.perf_counter() - start
         history, note = read_history(self.root) if self.use_history else (None, "")
         start = time.perf_counter()
@@ -248,6 +267,8 @@ class ChartSource:
         records, every face sheet and plan) are the ones already in memory. Checks that compare
         clients (overlaps across clients, other clients' names) wait for the next full re-check.
         """
+        paths = list(paths)
+        require_text_names(paths)
         from chartkeep.checks import run_checks
         from chartkeep.practice import (
             Practice,

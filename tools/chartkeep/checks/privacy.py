@@ -3,10 +3,12 @@ practice's pattern (codes are the only identifiers allowed in paths, commits and
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
 from operator import attrgetter
+from pathlib import Path
 
 from chartkeep.model import Client, GroupSession, ProgressNote, Record
 from chartkeep.practice import Practice
@@ -124,6 +126,35 @@ def _other_names(record: Record, pairs: tuple[tuple[str, int], ...], names: dict
                            f"names another client ({code}): {where}; refer to them as "
                            "'another group member' or by role"))
     return out
+
+
+def face_sheet_names(root: Path, pattern: re.Pattern[str]) -> list[str]:
+    """Every client's name, read from the face sheets alone (no practice loaded): what scaffolding
+    and autosave keep out of paths and commit messages. Never shown."""
+    from chartkeep.layout import NOTES_DIR, read_regular
+    from chartkeep.reader import read_record
+
+    names = []
+    try:
+        folders = sorted(entry.name for entry in os.scandir(root / NOTES_DIR) if entry.is_dir())
+    except OSError:
+        return []
+    for code in folders:
+        if not pattern.fullmatch(code):
+            continue
+        rel = f"{NOTES_DIR}/{code}/client.md"
+        try:
+            raw = read_record(rel, read_regular(root / rel)[1])
+        except OSError:
+            continue
+        if raw.readable and raw.meta.get("name"):
+            names.append(str(raw.meta["name"]))
+    return names
+
+
+def holds_a_name(component: str, names: Iterable[str]) -> bool:
+    """Whether a path component holds a part of one of `names`, as CK602 finds it."""
+    return bool(path_names(component, name_parts(names)))
 
 
 def name_parts(names: Iterable[str]) -> set[str]:

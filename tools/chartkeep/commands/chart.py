@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from chartkeep.cli import practice_option
 
@@ -66,7 +65,6 @@ def run_build(args: argparse.Namespace) -> int:
 
     root = find_practice(args.practice)
     require_unlocked(root)
-    _require_text_names(root)
     as_of = parse_as_of(args.as_of)
     if args.site_dir:
         site = prepare_site_dir(root, Path(args.site_dir))
@@ -102,24 +100,6 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_text_names(root: Path) -> None:
-    """A page cannot be made of a record whose file name is not UTF-8 text: name those to rename."""
-    from chartkeep.errors import SetupError
-    from chartkeep.practice import scan
-
-    odd = []
-    for path in scan(root):
-        try:
-            path.encode("utf-8")
-        except UnicodeEncodeError:
-            odd.append(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-    if odd:
-        raise SetupError(
-            f"{', '.join(odd)}: the file name is not UTF-8 text (shown with �); rename it "
-            "(e.g. YYYY-MM-DD-type.md), then build again"
-        )
-
-
 def run_serve(args: argparse.Namespace) -> int:
     import sys
 
@@ -131,7 +111,6 @@ def run_serve(args: argparse.Namespace) -> int:
 
     root = find_practice(args.practice)
     require_unlocked(root)
-    _require_text_names(root)
     host, port = parse_addr(args.addr)
     if not is_loopback(host):
         if not args.expose:

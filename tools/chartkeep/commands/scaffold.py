@@ -143,6 +143,7 @@ def run_new_note(args: argparse.Namespace) -> int:
 
 def run_new_client(args: argparse.Namespace) -> int:
     from chartkeep import scaffold
+    from chartkeep.checks.privacy import face_sheet_names, holds_a_name
     from chartkeep.errors import UsageError
 
     root, settings, today = _open_practice(args.practice)
@@ -157,7 +158,7 @@ def run_new_client(args: argparse.Namespace) -> int:
             raise UsageError(f"--code {args.code!r} does not match client_code_pattern {pattern.pattern!r}")
         if args.code in existing or (root / "notes" / args.code).exists():
             raise UsageError(f"client {args.code} already exists; leave out --code for the next free one")
-        if _holds_a_name(args.code, [args.name or "", *client_names(root, settings)]):
+        if holds_a_name(args.code, [args.name or "", *face_sheet_names(root, pattern)]):
             raise UsageError("--code contains a client's name: client codes are the only identifiers "
                              "allowed in paths; leave out --code for the next free one")
         code = args.code
@@ -202,6 +203,7 @@ def run_new_client(args: argparse.Namespace) -> int:
 
 def run_new_group_note(args: argparse.Namespace) -> int:
     from chartkeep import scaffold
+    from chartkeep.checks.privacy import face_sheet_names, holds_a_name
     from chartkeep.errors import UsageError
 
     root, settings, today = _open_practice(args.practice)
@@ -211,7 +213,7 @@ def run_new_group_note(args: argparse.Namespace) -> int:
     if not group or not clients or not clients.strip(" ,"):
         raise UsageError("no group or no members named; nothing was written")
     pattern = settings.code_pattern()
-    if _holds_a_name(group, client_names(root, settings)):
+    if holds_a_name(group, face_sheet_names(root, pattern)):
         raise UsageError(
             "--group contains a client's name: the group id is a folder name in every member's "
             "chart; name the group by its day or theme (e.g. tuesday-anxiety)"
@@ -310,10 +312,11 @@ def read_meta(path: Path) -> tuple[dict[str, Any], str]:
     """A record's front matter and body, or ({}, "") when it cannot be read: the note being
     scaffolded never depends on another file being perfect."""
     from chartkeep import yamlstrict
+    from chartkeep.layout import read_regular
     from chartkeep.reader import SplitError, decode, split_front_matter
 
     try:
-        data = path.read_bytes()
+        data = read_regular(path)[1]
     except OSError:
         return {}, ""
     text, _ = decode(str(path), data)
@@ -403,9 +406,10 @@ def active_caseload(root: Path, settings: Any) -> list[str]:
 
 
 def _face_sheet(root: Path, settings: Any, code: str) -> dict[str, Any]:
+    from chartkeep import scaffold
     from chartkeep.errors import UsageError
 
-    if scaffold_unsafe(code) or not settings.code_pattern().fullmatch(code):
+    if scaffold.unsafe_code(code) or not settings.code_pattern().fullmatch(code):
         raise UsageError(
             f"{code!r} is not a client code (pattern {settings.client_code_pattern!r}, e.g. C0001)"
         )
@@ -473,29 +477,6 @@ def read_known(root: Path, code: str, day: dt.date, face: dict[str, Any], settin
         codes=billing.rules(settings.billing).codes,
         review_days=settings.plan_review_days,
     )
-
-
-def scaffold_unsafe(code: str) -> str | None:
-    from chartkeep.scaffold import unsafe_code
-
-    return unsafe_code(code)
-
-
-def client_names(root: Path, settings: Any) -> list[str]:
-    """Every client's name from the face sheets (only to keep names out of paths; never shown)."""
-    names = []
-    for code in client_codes(root, settings.code_pattern()):
-        meta, _ = read_meta(root / "notes" / code / "client.md")
-        if meta.get("name"):
-            names.append(str(meta["name"]))
-    return names
-
-
-def _holds_a_name(component: str, names: list[str]) -> bool:
-    """Whether a path component holds a part of one of `names`, as CK602 finds it."""
-    from chartkeep.checks.privacy import name_parts, path_names
-
-    return bool(path_names(component, name_parts(names)))
 
 
 def _names_someone(text: str, faces: dict[str, dict[str, Any]]) -> bool:
@@ -662,15 +643,8 @@ def _ask_group(root: Path, settings: Any, group: str | None, clients: str | None
 
 def _last_members(folder: Path) -> list[str]:
     """The members of a group's latest session record (none when it has none or is unreadable)."""
-    from chartkeep.reader import read_record
-
     sessions = sorted(folder.glob("*-group.md"))
-    if not sessions:
-        return []
-    try:
-        members = read_record(sessions[-1].name, sessions[-1].read_bytes()).meta.get("members")
-    except OSError:
-        return []
+    members = read_meta(sessions[-1])[0].get("members") if sessions else None
     return [str(code) for code in members] if isinstance(members, list) else []
 
 
