@@ -26,7 +26,7 @@ _WORD = (r"[^\x00-\x26\x28-\x2c\x2e-\x40\x5b-\x60\x7b-\x7f\x85\xa0-\xa9\xab-\xb4
 # regex engine skip straight past lower-case ASCII. The second word is a lookahead, so in
 # "Met Ann Lee" both "Met Ann" and "Ann Lee" are found.
 # (Written as the characters excluded: the same set as a list of ranges up to \U0010ffff takes
-# `re` some 20 ms to compile, paid by every chartkeep command that checks a note.)
+# `re` ten times longer to compile, paid by every chartkeep command that checks a note.)
 _START = r"[^\x00-\x40\x5b-\xbf\xd7\xf7\u1680\u2000-\u205f\u3000-\u303f\uff01-\uff20]"
 _CAPITALISED_PAIR = re.compile(rf"({_START}(?<=\b{_START}){_WORD}+)\s+(?=({_START}{_WORD}+)\b)")
 _PATH_TOKENS = re.compile(r"[\W_]+")
